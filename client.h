@@ -1,0 +1,67 @@
+// A client connection's state: what commands read and change (db, protocol, auth, name) and the
+// buffers its worker uses. A Client is created by the worker that accepted it and destroyed by the
+// same worker; other threads reach it only through ClientRegistry, under the registry lock, and then
+// read only the atomics and the fields guarded by meta_mu.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "buffer.h"
+#include "protocol.h"
+
+namespace tally {
+
+struct Client {
+  Client(uint64_t id_, int fd_) : id(id_), fd(fd_), writer(&out) {}
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  const uint64_t id;
+  const int fd;  // -1 for in-process clients (tests)
+  int worker = -1;
+  std::string addr = "127.0.0.1:0";   // peer ip:port
+  std::string laddr = "127.0.0.1:0";  // local ip:port
+  int64_t created_ms = 0;
+
+  // Owned by the client's worker thread; atomics where CLIENT LIST from another thread reads them.
+  std::atomic<int> db{0};
+  std::atomic<int> resp{2};
+  std::atomic<int64_t> last_interaction_ms{0};
+  std::atomic<uint64_t> qbuf_bytes{0}, obuf_bytes{0};
+  std::atomic<const char*> last_cmd{"NULL"};  // static string: the command table's name
+  bool authenticated = true;
+  bool close_after_reply = false;   // QUIT, protocol error
+  std::atomic<bool> kill_requested{false};  // CLIENT KILL from any thread
+
+  mutable std::mutex meta_mu;  // guards the strings below
+  std::string name, lib_name, lib_ver;
+
+  Buffer in;
+  Buffer out;
+  RequestParser parser;
+  ReplyWriter writer;
+};
+
+// All connected clients, for CLIENT LIST / KILL and INFO clients. Thread-safe.
+class ClientRegistry {
+ public:
+  void add(Client* c);
+  void remove(Client* c);
+  std::size_t count() const;
+  // Calls fn(Client&) for every client under the registry lock.
+  void for_each(const std::function<void(Client&)>& fn) const;
+  // Wakes the worker that owns a client (set by the server; used after kill_requested is set).
+  std::function<void(int worker)> wake_worker;
+
+ private:
+  mutable std::mutex mu_;
+  std::unordered_map<uint64_t, Client*> clients_;
+};
+
+}  // namespace tally

@@ -1,0 +1,130 @@
+// The command table and dispatch.
+//
+// Every command is one CommandSpec row in its family's file (cmd_strings.cpp, cmd_keys.cpp, ...):
+// name, arity (Redis convention: +N exactly N arguments counting the name, -N at least N), flags, key
+// positions, handler, and the text COMMAND DOCS reports. Container commands (CONFIG, CLIENT, OBJECT,
+// COMMAND, MEMORY) list subcommands instead of a handler. dispatch() looks the name up, checks arity,
+// authentication and flags, runs the handler and keeps the statistics; handlers only parse their
+// options, call the keyspace (db.h) and write the reply. Handlers never touch sockets or files.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "client.h"
+#include "db.h"
+#include "errors.h"
+#include "protocol.h"
+
+namespace tally {
+
+struct ServerState;
+
+enum CmdFlag : uint32_t {
+  kCmdWrite = 1u << 0,
+  kCmdReadOnly = 1u << 1,
+  kCmdDenyOom = 1u << 2,
+  kCmdAdmin = 1u << 3,
+  kCmdPubSub = 1u << 4,
+  kCmdNoScript = 1u << 5,
+  kCmdBlocking = 1u << 6,
+  kCmdLoading = 1u << 7,   // allowed while the dataset loads
+  kCmdStale = 1u << 8,
+  kCmdFast = 1u << 9,
+  kCmdNoAuth = 1u << 10,   // allowed before AUTH
+  kCmdNoMulti = 1u << 11,
+  kCmdAllowBusy = 1u << 12,
+  kCmdSkipMonitor = 1u << 13,
+  kCmdSkipSlowlog = 1u << 14,
+  kCmdMovableKeys = 1u << 15,
+};
+
+class Ctx;
+using Handler = void (*)(Ctx&);
+
+struct CommandSpec {
+  std::string_view name;  // lowercase, e.g. "get"; a subcommand's own name, e.g. "get" under "config"
+  int arity;
+  uint32_t flags;
+  int first_key, last_key, key_step;  // 0,0,0 when the command has no key arguments
+  Handler handler;                    // nullptr for containers
+  std::string_view group;             // "string", "generic", "connection", "server", "hash", "sorted-set"
+  std::string_view summary;
+  std::string_view since;
+  std::string_view complexity = {};
+  std::span<const CommandSpec> subcommands = {};
+};
+
+// What a handler sees: its arguments, its client, the server, and where to write the reply.
+class Ctx {
+ public:
+  Ctx(ServerState& server, Client& client, std::span<const std::string_view> argv, ReplyWriter& out)
+      : server(server), client(client), argv(argv), out(out) {}
+
+  std::size_t argc() const { return argv.size(); }
+  std::string_view arg(std::size_t i) const { return argv[i]; }
+  Keyspace& ks();
+  int db() const { return client.db.load(std::memory_order_relaxed); }
+
+  ServerState& server;
+  Client& client;
+  std::span<const std::string_view> argv;
+  ReplyWriter& out;
+};
+
+// Per-command statistics (INFO commandstats), one block per worker so counters are never shared.
+struct CmdStats {
+  std::atomic<uint64_t> calls{0}, usec{0}, rejected{0}, failed{0};
+};
+
+// A resolved table row: the spec, its position for statistics, its full name ("config|get").
+struct Command {
+  const CommandSpec* spec = nullptr;
+  const Command* parent = nullptr;
+  int id = 0;
+  std::string full_name;
+  std::vector<Command> subs;
+};
+
+class CommandTable {
+ public:
+  CommandTable();  // gathers every family's specs
+  // Looks a top-level command up by name, case-insensitively.
+  const Command* find(std::string_view name) const;
+  const Command* find_sub(const Command& parent, std::string_view sub) const;
+  std::span<const Command> all() const { return commands_; }
+  int count_ids() const { return next_id_; }  // top-level commands and subcommands together
+
+ private:
+  std::vector<Command> commands_;
+  int next_id_ = 0;
+};
+
+// Runs one command for `client`, writing its reply to client.writer. `stats` is the calling worker's
+// per-command block (size CommandTable::count_ids()), or nullptr.
+void dispatch(ServerState& server, Client& client, std::span<const std::string_view> argv, CmdStats* stats);
+
+// Each family's rows.
+std::span<const CommandSpec> string_commands();
+std::span<const CommandSpec> key_commands();
+std::span<const CommandSpec> expire_commands();
+std::span<const CommandSpec> connection_commands();
+std::span<const CommandSpec> server_commands();
+
+// Shared argument parsing, exactly as Redis's string2ll / strtold checks behave.
+// Parses a whole argument as a signed 64-bit integer (no spaces, no '+', no leading zeros).
+bool parse_int64(std::string_view s, int64_t* out);
+// Parses a whole argument as a double (accepts "inf", "-inf", "+inf"; rejects NaN and trailing junk).
+bool parse_double(std::string_view s, double* out);
+bool parse_long_double(std::string_view s, long double* out);
+// Formats an int64 into buf (at least 21 bytes); returns the length.
+std::size_t format_int64(int64_t v, char* buf);
+// Case-insensitive equality of an argument with a lowercase literal.
+bool iequals(std::string_view a, std::string_view lower);
+// Redis's glob matching (stringmatchlen): * ? [abc] [^a] [a-z] \x, optionally case-insensitive.
+bool glob_match(std::string_view pattern, std::string_view str, bool nocase = false);
+
+}  // namespace tally

@@ -1,0 +1,68 @@
+// Server configuration: command-line flags and redis.conf-style files, and CONFIG GET/SET.
+//
+// Every parameter is described once in config.cpp's table (name, kind, default, mutable at runtime,
+// bounds). Values that request-handling threads read while CONFIG SET may change them are atomics;
+// string values are guarded by `mu`.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace tally {
+
+enum class FsyncPolicy { kAlways, kEverysec, kNo };
+
+struct Config {
+  // Fixed at start.
+  int port = 6379;
+  std::string bind = "127.0.0.1";
+  int workers = 0;  // 0: one per core
+  int shards = 64;
+  int databases = 16;
+  std::string config_file;  // absolute path, "" if none
+  bool daemonize = false;
+
+  // Changeable at runtime (CONFIG SET).
+  std::atomic<int64_t> maxclients{10000};
+  std::atomic<int64_t> timeout{0};  // seconds; 0 = never close idle clients
+  std::atomic<int64_t> tcp_keepalive{300};
+  std::atomic<int64_t> proto_max_bulk_len{512LL * 1024 * 1024};
+  std::atomic<int64_t> client_query_buffer_limit{1LL << 30};
+  std::atomic<int64_t> hz{10};
+  std::atomic<int64_t> maxmemory{0};
+  std::atomic<bool> appendonly{false};
+  std::atomic<FsyncPolicy> appendfsync{FsyncPolicy::kEverysec};
+  std::atomic<int> loglevel{1};  // 0 debug, 1 verbose, 2 notice, 3 warning (Redis order)
+
+  mutable std::mutex mu;  // guards the strings below
+  std::string dir = "./data";
+  std::string logfile;  // "" = stdout
+  std::string requirepass;
+  std::string appendfilename = "appendonly.aof";
+  std::string appenddirname = "appendonlydir";
+  std::string save;  // Redis's snapshot schedule: accepted, reported, and "" by default
+
+  std::string get_requirepass() const {
+    std::lock_guard lock(mu);
+    return requirepass;
+  }
+};
+
+// Parses argv (redis-server style: optional config file first, then `--name value...` pairs) into
+// `cfg`. Returns "" on success, else the message to print before exiting (naming the bad flag/value).
+std::string parse_args(int argc, char** argv, Config* cfg);
+// Applies one directive from a config file or flag: name (lowercase) and its arguments.
+std::string apply_directive(Config* cfg, std::string_view name, const std::vector<std::string>& args);
+
+// CONFIG GET: appends (name, value) pairs of parameters matching the glob `pattern` (case-insensitive).
+void config_get(const Config& cfg, std::string_view pattern, std::vector<std::pair<std::string, std::string>>* out);
+// CONFIG SET of one parameter. Returns "" or the error reply text (e.g. "ERR Unknown option or number of
+// arguments for CONFIG SET - 'foo'").
+std::string config_set(Config* cfg, std::string_view name, std::string_view value);
+
+}  // namespace tally

@@ -1,0 +1,229 @@
+// The keyspace: databases split into shards, the entries they hold, and the locked view (Txn) through
+// which every command reads and changes them.
+//
+// Layout: the keyspace has a power-of-two number of shards, chosen by the top bits of a key's 64-bit
+// hash. Each shard holds, for every database, a hash table of entries and a TTL heap (DbSlot), all
+// guarded by the shard's one mutex. A key therefore lives in the same shard in every database, which
+// makes MOVE and COPY ... DB single-shard operations, and SWAPDB/FLUSHALL lock every shard.
+//
+// Locking: a command builds one Txn over the keys it touches; the Txn locks the distinct shards in
+// ascending index order (so multi-key commands are atomic and cannot deadlock) and releases them when
+// destroyed. Commands that walk a whole database (KEYS, SCAN, DBSIZE, RANDOMKEY) lock one shard at a
+// time through for_each_shard(). All keyspace changes go through Txn (and the few whole-keyspace
+// functions below): that is where expiry, statistics and (later) the write-ahead log see them.
+//
+// Expiry: an entry with a TTL sits in its DbSlot's heap; the heap position lives in entry->node.aux.
+// Lookups delete an expired entry before anyone can see it (lazy expiry); active_expire() deletes
+// expired entries in bounded steps so that they do not pile up.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <mutex>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "hashtable.h"
+#include "heap.h"
+#include "intrusive.h"
+
+namespace tally {
+
+enum class ValueType : uint8_t { kString = 0, kHash = 1, kZSet = 2 };
+enum class Encoding : uint8_t { kInt = 0, kEmbStr = 1, kRaw = 2 };  // hash/zset encodings come later
+
+inline constexpr uint32_t kNoTtl = TtlHeap::kNoPos;
+inline constexpr std::size_t kEmbMax = 15;  // longest string value stored inside the entry
+
+// A keyspace entry: linked into its DbSlot's table and, with a TTL, into the slot's heap.
+// The key's bytes follow the struct in the same allocation. String values of up to kEmbMax bytes,
+// and integers, live inside the entry; longer strings in one malloc'd block it owns.
+// Only free_entry() frees an Entry, and only DbSlot-level code in db.cpp calls it.
+struct Entry {
+  HNode node;  // node.aux: position in the slot's TTL heap, kNoTtl if the key has no TTL
+  uint32_t key_len;
+  uint32_t type : 4;   // ValueType
+  uint32_t enc : 4;    // Encoding
+  uint32_t lru : 24;   // LRU clock (seconds, wraps) of the last access, for OBJECT IDLETIME
+  union Payload {
+    struct {
+      char bytes[kEmbMax];
+      uint8_t len;
+    } emb;
+    struct {
+      char* data;
+      uint32_t len;
+      uint32_t cap;
+    } raw;
+    int64_t integer;
+    void* object;
+  } v;
+
+  std::string_view key() const { return {reinterpret_cast<const char*>(this + 1), key_len}; }
+  ValueType value_type() const { return static_cast<ValueType>(type); }
+  Encoding encoding() const { return static_cast<Encoding>(enc); }
+  bool has_ttl() const { return node.aux != kNoTtl; }
+};
+static_assert(sizeof(Entry) == 40, "Entry header is part of the memory budget");
+
+inline Entry* entry_of(HNode* n) { return owner_of<Entry>(n, offsetof(Entry, node)); }
+inline const Entry* entry_of(const HNode* n) { return owner_of<Entry>(n, offsetof(Entry, node)); }
+
+// The bytes of a string entry. Integers are formatted into `buf`, which must outlive the view.
+// REQUIRES: e->value_type() == kString.
+std::string_view string_value(const Entry* e, char (&buf)[24]);
+
+// One database's share of one shard.
+struct DbSlot {
+  HashTable table;
+  TtlHeap ttl;
+  long double ttl_sum_ms = 0;  // sum of the heap's expiry times, for INFO keyspace avg_ttl
+};
+
+class Shard {
+ public:
+  explicit Shard(int databases) : dbs(databases) {}
+  std::mutex mu;             // guards everything below
+  std::vector<DbSlot> dbs;   // [database index]
+  uint64_t keyspace_hits = 0;
+  uint64_t keyspace_misses = 0;
+  uint64_t expired_keys = 0;
+};
+
+struct KeyspaceCounters {
+  uint64_t keys = 0, expires = 0, hits = 0, misses = 0, expired = 0;
+  long double ttl_sum_ms = 0;
+};
+
+class Keyspace {
+ public:
+  // REQUIRES: shard_count is a power of two, databases >= 1.
+  Keyspace(int databases, int shard_count);
+  ~Keyspace();  // frees every entry
+  Keyspace(const Keyspace&) = delete;
+  Keyspace& operator=(const Keyspace&) = delete;
+
+  int databases() const { return databases_; }
+  uint32_t shard_count() const { return static_cast<uint32_t>(shards_.size()); }
+  uint32_t shard_of(uint64_t hash) const { return static_cast<uint32_t>(hash >> shift_); }
+  Shard& shard(uint32_t i) { return *shards_[i]; }
+
+  // Number of keys in `db` (locks each shard briefly).
+  std::size_t dbsize(int db);
+  // Sums over all shards for database `db` (keys, expires, ttl sum) and keyspace-wide counters.
+  KeyspaceCounters counters(int db);
+
+  // Calls fn(DbSlot&, Shard&) for each shard of database `db`, holding that shard's lock.
+  template <class Fn>
+  void for_each_shard(int db, Fn&& fn) {
+    for (auto& s : shards_) {
+      std::lock_guard lock(s->mu);
+      fn(s->dbs[db], *s);
+    }
+  }
+
+  // Whole-keyspace operations; each locks every shard (ascending) for its duration.
+  void flush_db(int db);   // FLUSHDB
+  void flush_all();        // FLUSHALL
+  void swap_db(int a, int b);  // SWAPDB
+
+  // Active expiry: deletes up to `budget` expired entries from each database of shard `s`.
+  // Returns how many were deleted; a result >= budget means more may be waiting.
+  std::size_t active_expire(uint32_t s, int64_t now_ms, std::size_t budget);
+
+ private:
+  int databases_;
+  int shift_;  // 64 - log2(shard_count); shard_count 1 uses shift 64 -> handled in shard_of via hash>>63>>1
+  std::vector<std::unique_ptr<Shard>> shards_;
+};
+
+// Milliseconds since the epoch (CLOCK_REALTIME).
+int64_t now_ms();
+// The 24-bit LRU clock: seconds since the epoch, wrapped.
+uint32_t lru_clock();
+
+// A command's locked view of the keyspace: the shards of its keys, locked in ascending order for
+// the Txn's lifetime, and a single "now" for every expiry decision it makes.
+//
+// Keys are addressed by their index in the span given at construction. Every Entry* returned is valid
+// only until the next call that may delete or create an entry in the same DbSlot, and never after
+// the Txn ends.
+class Txn {
+ public:
+  // Locks the shards of `keys` in database `db`. `keys` must outlive the Txn.
+  Txn(Keyspace& ks, int db, std::span<const std::string_view> keys);
+  // Single-key convenience.
+  Txn(Keyspace& ks, int db, const std::string_view& key) : Txn(ks, db, std::span(&key, 1)) {}
+  ~Txn();
+  Txn(const Txn&) = delete;
+  Txn& operator=(const Txn&) = delete;
+
+  int64_t now() const { return now_; }
+  int db() const { return db_; }
+  std::size_t key_count() const { return keys_.size(); }
+  std::string_view key(std::size_t i) const { return keys_[i]; }
+
+  // The live entry for key i in `db` (default: the Txn's db), or nullptr. An expired entry is
+  // deleted first. find() counts a keyspace hit/miss and refreshes the LRU clock; peek() does neither.
+  Entry* find(std::size_t i);
+  Entry* find_in(std::size_t i, int db);
+  Entry* peek(std::size_t i);
+
+  // Creates or overwrites key i as a string. Overwriting keeps the entry (no allocation for values
+  // that fit inline) and drops its TTL unless keep_ttl. Returns the entry.
+  Entry* set_string(std::size_t i, std::string_view value, bool keep_ttl = false);
+  // Creates or overwrites key i as an integer-encoded string.
+  Entry* set_integer(std::size_t i, int64_t value, bool keep_ttl = false);
+  // Replaces the string value of an existing string entry in place (APPEND, SETRANGE, INCR...),
+  // keeping its TTL. REQUIRES: e belongs to this Txn and holds a string.
+  void update_string(Entry* e, std::string_view value);
+  void update_integer(Entry* e, int64_t value);
+  // Deletes key i if present (expired counts as absent). Returns whether a live key was deleted.
+  bool erase(std::size_t i);
+  bool erase_in(std::size_t i, int db);
+
+  // Expiry of e: absolute ms, or -1 if none.
+  int64_t expire_of(const Entry* e) const;
+  // Sets or clears the TTL of an entry found through this Txn (in the db it was found in).
+  void set_expire(Entry* e, int64_t when_ms);
+  void set_expire_in(Entry* e, int db, int64_t when_ms);
+  void clear_expire(Entry* e);
+  void clear_expire_in(Entry* e, int db);
+
+  // Moves key `from` to key `to` within the Txn's db (RENAME): `to` is overwritten, the TTL moves
+  // with the value. Returns false if `from` is absent.
+  bool rename(std::size_t from, std::size_t to);
+  // Moves key i from the Txn's db to `dst_db` (MOVE). Returns false if absent or present in dst_db.
+  bool move(std::size_t i, int dst_db);
+  // Copies key `from` (Txn's db) to key `to` in `dst_db` with its TTL (COPY). Overwrites only if
+  // `replace`. Returns false if `from` is absent or `to` exists and !replace.
+  bool copy(std::size_t from, std::size_t to, int dst_db, bool replace);
+
+ private:
+  struct KeySlot {
+    uint64_t hash;
+    uint32_t shard;
+  };
+  DbSlot& slot(std::size_t i, int db);
+  Entry* lookup(std::size_t i, int db, bool touch);
+
+  Keyspace& ks_;
+  int db_;
+  int64_t now_;
+  std::span<const std::string_view> keys_;
+  // Small-buffer storage so single-key commands allocate nothing.
+  KeySlot inline_slots_[4];
+  std::vector<KeySlot> heap_slots_;
+  KeySlot* slots_;
+  uint32_t inline_locked_[4];
+  std::vector<uint32_t> heap_locked_;
+  uint32_t* locked_;
+  std::size_t locked_count_ = 0;
+};
+
+// Allocation helpers for entries (db.cpp). free_entry releases the value and the entry.
+Entry* alloc_entry(std::string_view key, uint32_t hcode);
+void free_entry(Entry* e);
+
+}  // namespace tally

@@ -1,0 +1,67 @@
+// Every error reply text Tally sends, spelled exactly as Redis 7.0 spells it (without the leading '-'
+// and the trailing CRLF; the writer adds them). Messages that embed a value are built by the helpers
+// at the bottom.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace tally::err {
+
+inline constexpr std::string_view kWrongType = "WRONGTYPE Operation against a key holding the wrong kind of value";
+inline constexpr std::string_view kSyntax = "ERR syntax error";
+inline constexpr std::string_view kNotInteger = "ERR value is not an integer or out of range";
+inline constexpr std::string_view kNotFloat = "ERR value is not a valid float";
+inline constexpr std::string_view kMinMaxNotFloat = "ERR min or max is not a float";
+inline constexpr std::string_view kOverflow = "ERR increment or decrement would overflow";
+inline constexpr std::string_view kNanOrInf = "ERR increment would produce NaN or Infinity";
+inline constexpr std::string_view kInvalidExpire = "ERR invalid expire time in '%s' command";  // use invalid_expire()
+inline constexpr std::string_view kXxNx = "ERR XX and NX options at the same time are not compatible";
+inline constexpr std::string_view kExpireFlags = "ERR NX and XX, GT or LT options at the same time are not compatible";
+inline constexpr std::string_view kNoSuchKey = "ERR no such key";
+inline constexpr std::string_view kDbIndex = "ERR DB index is out of range";
+inline constexpr std::string_view kInvalidCursor = "ERR invalid cursor";
+inline constexpr std::string_view kOffsetRange = "ERR offset is out of range";
+inline constexpr std::string_view kStringTooBig = "ERR string exceeds maximum allowed size (proto-max-bulk-len)";
+inline constexpr std::string_view kMustBePositive = "ERR value is out of range, must be positive";
+inline constexpr std::string_view kSameObject = "ERR source and destination objects are the same";
+inline constexpr std::string_view kNoAuth = "NOAUTH Authentication required.";
+inline constexpr std::string_view kWrongPass = "WRONGPASS invalid username-password pair or user is disabled.";
+inline constexpr std::string_view kAuthNoPassword =
+    "ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?";
+inline constexpr std::string_view kHelloNoAuth =
+    "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time";
+inline constexpr std::string_view kNoProto = "NOPROTO unsupported protocol version";
+inline constexpr std::string_view kProtoVersion = "ERR Protocol version is not an integer or out of range";
+inline constexpr std::string_view kMaxClients = "ERR max number of clients reached";
+inline constexpr std::string_view kNoSuchClient = "ERR No such client";
+inline constexpr std::string_view kClientNameSpaces = "ERR Client names cannot contain spaces, newlines or special characters.";
+inline constexpr std::string_view kMultiNested = "ERR MULTI calls can not be nested";
+inline constexpr std::string_view kExecWithoutMulti = "ERR EXEC without MULTI";
+inline constexpr std::string_view kDiscardWithoutMulti = "ERR DISCARD without MULTI";
+inline constexpr std::string_view kExecAbort = "EXECABORT Transaction discarded because of previous errors.";
+inline constexpr std::string_view kClusterDisabled = "ERR This instance has cluster support disabled";
+inline constexpr std::string_view kInvalidTimeout = "ERR timeout is not an integer or out of range";
+
+// Protocol errors (the connection is closed after them).
+inline constexpr std::string_view kProtoMultibulkLen = "ERR Protocol error: invalid multibulk length";
+inline constexpr std::string_view kProtoBulkLen = "ERR Protocol error: invalid bulk length";
+inline constexpr std::string_view kProtoUnbalanced = "ERR Protocol error: unbalanced quotes in request";
+inline constexpr std::string_view kProtoInlineTooBig = "ERR Protocol error: too big inline request";
+inline constexpr std::string_view kProtoMbulkCountTooBig = "ERR Protocol error: too big mbulk count string";
+inline constexpr std::string_view kProtoBulkCountTooBig = "ERR Protocol error: too big bulk count string";
+inline constexpr std::string_view kProtoUnauthMultibulk = "ERR Protocol error: unauthenticated multibulk length";
+inline constexpr std::string_view kProtoUnauthBulk = "ERR Protocol error: unauthenticated bulk length";
+
+// "ERR wrong number of arguments for 'get' command"
+std::string wrong_args(std::string_view lowercase_name);
+// "ERR unknown command 'FOO', with args beginning with: 'a' 'b' "
+std::string unknown_command(std::string_view name, const std::string_view* args, std::size_t nargs);
+// "ERR unknown subcommand 'foo'. Try CONFIG HELP."
+std::string unknown_subcommand(std::string_view sub, std::string_view parent_upper);
+// "ERR invalid expire time in 'set' command"
+std::string invalid_expire(std::string_view lowercase_name);
+// "ERR Protocol error: expected '$', got 'G'"
+std::string expected_dollar(char got);
+
+}  // namespace tally::err

@@ -1,0 +1,156 @@
+// Intrusive chained hash table with progressive (incremental) rehashing.
+//
+// Nodes are embedded in their owners (keyspace entries, hash fields, sorted-set members). The table
+// links and unlinks nodes but never allocates or frees them: each owner's comment names the one place
+// that frees it. The table only owns its bucket arrays.
+//
+// Invariants:
+// - Bucket counts are powers of two; a node with hash h lives in bucket (h & mask) of exactly one of
+//   the two tables. While rehashing, `older_` holds the buckets not yet migrated: every bucket below
+//   `migrate_pos_` of `older_` is empty.
+// - Every operation that looks a key up, inserts or removes migrates a bounded number of buckets
+//   (kRehashStepBuckets, visiting at most kRehashMaxEmptyVisits empty ones), so no single call pays for
+//   more than a constant amount of rehash work: there is no pause proportional to the table size.
+// - Growth starts when size reaches the bucket count (load factor 1); shrinking starts when the table
+//   is less than 1/8 full (never below kMinBuckets).
+// - scan() uses Redis's reverse-binary cursor, so a full scan returns every node that was present for
+//   the whole scan at least once even if the table grows, shrinks or rehashes between calls.
+//
+// Thread-safety: none. The owner's lock (a keyspace shard's mutex) guards every call.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+namespace tally {
+
+struct HNode {
+  HNode* next = nullptr;
+  uint32_t hcode = 0;  // low 32 bits of the key's 64-bit hash; set by the owner before insert
+  uint32_t aux = 0;    // spare bits the owner may use (the keyspace keeps its TTL-heap position here);
+                       // the table never reads or writes them
+};
+
+class HashTable {
+ public:
+  static constexpr std::size_t kMinBuckets = 4;
+  static constexpr int kRehashStepBuckets = 1;
+  static constexpr int kRehashMaxEmptyVisits = 10;
+
+  HashTable() = default;
+  ~HashTable() = default;  // frees bucket arrays only; nodes still linked are the owner's to free
+  HashTable(const HashTable&) = delete;
+  HashTable& operator=(const HashTable&) = delete;
+  HashTable(HashTable&& other) noexcept;
+  HashTable& operator=(HashTable&& other) noexcept;
+  void swap(HashTable& other) noexcept;
+
+  std::size_t size() const { return newer_.size + older_.size; }
+  bool empty() const { return size() == 0; }
+  bool rehashing() const { return older_.buckets != nullptr; }
+  std::size_t bucket_count() const { return newer_.mask + 1 + (older_.buckets ? older_.mask + 1 : 0); }
+  // Bytes held by the bucket arrays (not the nodes).
+  std::size_t memory_bytes() const;
+
+  // Returns the node with this hash for which eq(node) is true, or nullptr. Does one rehash step.
+  // Eq: bool(const HNode*).
+  template <class Eq>
+  HNode* find(uint32_t hcode, Eq&& eq) {
+    rehash_step();
+    HNode** slot = find_slot(hcode, eq);
+    return slot ? *slot : nullptr;
+  }
+
+  // Links `node` (its hcode already set). REQUIRES: no node equal to it is present.
+  void insert(HNode* node);
+
+  // Unlinks and returns the node matching (hcode, eq), or nullptr if absent.
+  template <class Eq>
+  HNode* remove(uint32_t hcode, Eq&& eq) {
+    rehash_step();
+    HNode** slot = find_slot(hcode, eq);
+    if (!slot) return nullptr;
+    return unlink(slot);
+  }
+
+  // Unlinks this exact node. REQUIRES: node is linked in this table.
+  void remove_node(HNode* node);
+
+  // Puts `fresh` where `old` is (same key, e.g. after the owner was reallocated); `old` is unlinked.
+  // REQUIRES: old is linked here, fresh->hcode == old->hcode.
+  void replace(HNode* old, HNode* fresh);
+
+  // Calls fn(HNode*) for every node. fn must not insert or remove (it may read the node).
+  template <class Fn>
+  void for_each(Fn&& fn) const {
+    for (const Table* t : {&newer_, &older_}) {
+      if (!t->buckets) continue;
+      for (std::size_t i = 0; i <= t->mask; ++i)
+        for (HNode* n = t->buckets[i]; n;) {
+          HNode* next = n->next;
+          fn(n);
+          n = next;
+        }
+    }
+  }
+
+  // One step of a Redis-style scan: calls fn(HNode*) for the nodes of the bucket(s) at `cursor` and
+  // returns the next cursor (0 when the scan is complete). Start with cursor 0. fn must not modify.
+  template <class Fn>
+  uint64_t scan(uint64_t cursor, Fn&& fn) const;
+
+  // Detaches every node and returns them as a chain linked through `next` (nullptr if empty); the
+  // table is left empty with minimal buckets. Used to free a whole table off the request path.
+  HNode* release_all();
+
+  // A node chosen at random (uniform over buckets, then over the chain), or nullptr if empty.
+  // `rnd` supplies random bits.
+  HNode* random_node(uint64_t (*rnd)());
+
+  // Migrates up to `buckets` buckets if a rehash is in progress (used by background maintenance).
+  // Returns true while rehashing remains to be done.
+  bool rehash_some(int buckets);
+
+ private:
+  struct Table {
+    std::unique_ptr<HNode*[]> buckets;
+    std::size_t mask = 0;
+    std::size_t size = 0;
+  };
+
+  template <class Eq>
+  HNode** find_slot(uint32_t hcode, Eq& eq) {
+    for (Table* t : {&newer_, &older_}) {
+      if (!t->buckets) continue;
+      for (HNode** from = &t->buckets[hcode & t->mask]; *from; from = &(*from)->next)
+        if ((*from)->hcode == hcode && eq(static_cast<const HNode*>(*from))) return from;
+    }
+    return nullptr;
+  }
+  HNode** find_exact(HNode* node);
+  HNode* unlink(HNode** slot);  // also fixes size counts and may start a shrink
+  void rehash_step() { if (older_.buckets) rehash_some(kRehashStepBuckets); }
+  void maybe_resize();
+  void start_resize(std::size_t new_buckets);
+
+  Table newer_;        // receives inserts
+  Table older_;        // being drained into newer_ (buckets == nullptr when not rehashing)
+  std::size_t migrate_pos_ = 0;
+};
+
+// 64-bit hash of a byte string, seeded per process (set_hash_seed) against hash flooding.
+uint64_t hash_bytes(const void* data, std::size_t len);
+void set_hash_seed(uint64_t seed);
+
+template <class Fn>
+uint64_t HashTable::scan(uint64_t cursor, Fn&& fn) const {
+  // TO BE WRITTEN (hashtable helper): reverse-binary cursor as in Redis's dictScan, over one table or,
+  // while rehashing, the smaller table's bucket and then every bucket of the larger table that expands
+  // from it.
+  (void)cursor;
+  (void)fn;
+  return 0;
+}
+
+}  // namespace tally
