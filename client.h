@@ -10,7 +10,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
-#include <unordered_map>
+#include <map>
 
 #include "buffer.h"
 #include "protocol.h"
@@ -34,9 +34,11 @@ struct Client {
   std::atomic<int> resp{2};
   std::atomic<int64_t> last_interaction_ms{0};
   std::atomic<uint64_t> qbuf_bytes{0}, obuf_bytes{0};
-  std::atomic<const char*> last_cmd{"NULL"};  // static string: the command table's name
+  std::atomic<const char*> last_cmd{"NULL"};  // a Command::full_name: lives as long as the table
   bool authenticated = true;
   bool close_after_reply = false;   // QUIT, protocol error
+  bool want_write = false;          // EPOLLOUT armed: the socket's send buffer was full
+  bool closed = false;              // closed by its worker; freed when the current event batch ends
   std::atomic<bool> kill_requested{false};  // CLIENT KILL from any thread
 
   mutable std::mutex meta_mu;  // guards the strings below
@@ -61,7 +63,7 @@ class ClientRegistry {
 
  private:
   mutable std::mutex mu_;
-  std::unordered_map<uint64_t, Client*> clients_;
+  std::map<uint64_t, Client*> clients_;  // by id: connection order, as CLIENT LIST shows it
 };
 
 }  // namespace tally

@@ -12,6 +12,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "client.h"
@@ -87,11 +88,14 @@ struct Command {
   int id = 0;
   std::string full_name;
   std::vector<Command> subs;
+  std::unordered_map<std::string_view, const Command*> sub_index;  // lowercase name -> subs[i]
 };
 
 class CommandTable {
  public:
   CommandTable();  // gathers every family's specs
+  CommandTable(const CommandTable&) = delete;  // the indexes point into commands_
+  CommandTable& operator=(const CommandTable&) = delete;
   // Looks a top-level command up by name, case-insensitively.
   const Command* find(std::string_view name) const;
   const Command* find_sub(const Command& parent, std::string_view sub) const;
@@ -100,6 +104,7 @@ class CommandTable {
 
  private:
   std::vector<Command> commands_;
+  std::unordered_map<std::string_view, const Command*> index_;  // lowercase name -> commands_[i]
   int next_id_ = 0;
 };
 

@@ -19,6 +19,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <span>
 #include <string_view>
@@ -106,7 +107,7 @@ class Keyspace {
 
   int databases() const { return databases_; }
   uint32_t shard_count() const { return static_cast<uint32_t>(shards_.size()); }
-  uint32_t shard_of(uint64_t hash) const { return static_cast<uint32_t>(hash >> shift_); }
+  uint32_t shard_of(uint64_t hash) const { return static_cast<uint32_t>((hash >> 32) >> shift_); }
   Shard& shard(uint32_t i) { return *shards_[i]; }
 
   // Number of keys in `db` (locks each shard briefly).
@@ -134,7 +135,7 @@ class Keyspace {
 
  private:
   int databases_;
-  int shift_;  // 64 - log2(shard_count); shard_count 1 uses shift 64 -> handled in shard_of via hash>>63>>1
+  int shift_;  // 32 - log2(shard_count): shard_of() takes the top bits of the hash
   std::vector<std::unique_ptr<Shard>> shards_;
 };
 
@@ -153,8 +154,9 @@ class Txn {
  public:
   // Locks the shards of `keys` in database `db`. `keys` must outlive the Txn.
   Txn(Keyspace& ks, int db, std::span<const std::string_view> keys);
-  // Single-key convenience.
-  Txn(Keyspace& ks, int db, const std::string_view& key) : Txn(ks, db, std::span(&key, 1)) {}
+  // Single-key convenience; the key's view is copied, so `Txn t(ks, db, c.arg(1))` is safe (the bytes
+  // it points to must still outlive the Txn).
+  Txn(Keyspace& ks, int db, std::string_view key) : Txn(ks, db, std::span<const std::string_view>(), key) {}
   ~Txn();
   Txn(const Txn&) = delete;
   Txn& operator=(const Txn&) = delete;
@@ -179,11 +181,15 @@ class Txn {
   // keeping its TTL. REQUIRES: e belongs to this Txn and holds a string.
   void update_string(Entry* e, std::string_view value);
   void update_integer(Entry* e, int64_t value);
+  // Makes e's string exactly `len` bytes long, keeping the old bytes that fit and zero-filling the
+  // rest, and returns its writable bytes (valid until the entry next changes). Growth is geometric,
+  // so repeated APPENDs cost amortised O(1) per byte. REQUIRES: e holds a string.
+  char* resize_string(Entry* e, std::size_t len);
   // Deletes key i if present (expired counts as absent). Returns whether a live key was deleted.
   bool erase(std::size_t i);
   bool erase_in(std::size_t i, int db);
 
-  // Expiry of e: absolute ms, or -1 if none.
+  // Expiry of e (an entry of the Txn's db): absolute ms, or -1 if none.
   int64_t expire_of(const Entry* e) const;
   // Sets or clears the TTL of an entry found through this Txn (in the db it was found in).
   void set_expire(Entry* e, int64_t when_ms);
@@ -208,8 +214,11 @@ class Txn {
   DbSlot& slot(std::size_t i, int db);
   Entry* lookup(std::size_t i, int db, bool touch);
 
+  Txn(Keyspace& ks, int db, std::span<const std::string_view> keys, std::string_view single);
+
   Keyspace& ks_;
   int db_;
+  std::string_view single_key_;  // the one key of a single-key Txn; keys_ then views it
   int64_t now_;
   std::span<const std::string_view> keys_;
   // Small-buffer storage so single-key commands allocate nothing.

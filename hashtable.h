@@ -21,7 +21,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <memory>
+#include <utility>
 
 namespace tally {
 
@@ -58,8 +60,8 @@ class HashTable {
   template <class Eq>
   HNode* find(uint32_t hcode, Eq&& eq) {
     rehash_step();
-    HNode** slot = find_slot(hcode, eq);
-    return slot ? *slot : nullptr;
+    Slot slot = find_slot(hcode, eq);
+    return slot.link ? *slot.link : nullptr;
   }
 
   // Links `node` (its hcode already set). REQUIRES: no node equal to it is present.
@@ -69,8 +71,8 @@ class HashTable {
   template <class Eq>
   HNode* remove(uint32_t hcode, Eq&& eq) {
     rehash_step();
-    HNode** slot = find_slot(hcode, eq);
-    if (!slot) return nullptr;
+    Slot slot = find_slot(hcode, eq);
+    if (!slot.link) return nullptr;
     return unlink(slot);
   }
 
@@ -113,26 +115,53 @@ class HashTable {
   bool rehash_some(int buckets);
 
  private:
+  friend struct HashTableTestPeer;  // tests/hashtable_test.cpp checks the invariants above
+
+  // Bucket arrays come from calloc: large ones arrive as fresh zero pages, so starting a resize does
+  // not pay for clearing the whole new array.
+  struct FreeBuckets {
+    void operator()(HNode** p) const noexcept { std::free(p); }
+  };
   struct Table {
-    std::unique_ptr<HNode*[]> buckets;
-    std::size_t mask = 0;
-    std::size_t size = 0;
+    std::unique_ptr<HNode*[], FreeBuckets> buckets;  // nullptr: no buckets allocated
+    std::size_t mask = 0;                            // bucket count - 1
+    std::size_t size = 0;                            // nodes linked in this table
+  };
+  // Where a node is linked: the pointer that points at it, and the table that counts it.
+  struct Slot {
+    Table* table = nullptr;
+    HNode** link = nullptr;  // nullptr: not found
   };
 
   template <class Eq>
-  HNode** find_slot(uint32_t hcode, Eq& eq) {
+  Slot find_slot(uint32_t hcode, Eq& eq) {
     for (Table* t : {&newer_, &older_}) {
       if (!t->buckets) continue;
       for (HNode** from = &t->buckets[hcode & t->mask]; *from; from = &(*from)->next)
-        if ((*from)->hcode == hcode && eq(static_cast<const HNode*>(*from))) return from;
+        if ((*from)->hcode == hcode && eq(static_cast<const HNode*>(*from))) return {t, from};
     }
-    return nullptr;
+    return {};
   }
-  HNode** find_exact(HNode* node);
-  HNode* unlink(HNode** slot);  // also fixes size counts and may start a shrink
+  Slot find_exact(HNode* node);
+  HNode* unlink(Slot slot);  // also fixes size counts and may start a shrink
   void rehash_step() { if (older_.buckets) rehash_some(kRehashStepBuckets); }
+  void migrate_bucket(std::size_t index);
+  void finish_rehash();
   void maybe_resize();
   void start_resize(std::size_t new_buckets);
+  HNode* random_bucket(uint64_t (*rnd)());
+
+  // The scan cursor's successor: increments the bits under `mask` in reversed order, so buckets that
+  // split from (or merge into) one bucket of another size are visited together.
+  static uint64_t next_cursor(uint64_t cursor, std::size_t mask);
+  template <class Fn>
+  static void visit_chain(HNode* n, Fn& fn) {
+    while (n) {
+      HNode* next = n->next;
+      fn(n);
+      n = next;
+    }
+  }
 
   Table newer_;        // receives inserts
   Table older_;        // being drained into newer_ (buckets == nullptr when not rehashing)
@@ -145,12 +174,23 @@ void set_hash_seed(uint64_t seed);
 
 template <class Fn>
 uint64_t HashTable::scan(uint64_t cursor, Fn&& fn) const {
-  // TO BE WRITTEN (hashtable helper): reverse-binary cursor as in Redis's dictScan, over one table or,
-  // while rehashing, the smaller table's bucket and then every bucket of the larger table that expands
-  // from it.
-  (void)cursor;
-  (void)fn;
-  return 0;
+  if (!newer_.buckets) return 0;
+  if (!older_.buckets) {
+    visit_chain(newer_.buckets[cursor & newer_.mask], fn);
+    return next_cursor(cursor, newer_.mask);
+  }
+  // Every node of small bucket (cursor & small.mask) belongs, by its hash, to one of the large buckets
+  // whose low bits equal the cursor's; visiting them all in one call means a node moved between the
+  // tables between two calls is still seen in whichever table it sits.
+  const Table* small = &newer_;
+  const Table* large = &older_;
+  if (small->mask > large->mask) std::swap(small, large);
+  visit_chain(small->buckets[cursor & small->mask], fn);
+  do {
+    visit_chain(large->buckets[cursor & large->mask], fn);
+    cursor = next_cursor(cursor, large->mask);
+  } while (cursor & (small->mask ^ large->mask));
+  return cursor;
 }
 
 }  // namespace tally

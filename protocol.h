@@ -58,35 +58,52 @@ class RequestParser {
   void reset();
 
  private:
-  // (private state chosen by the implementation: multibulk progress as offsets, argument offsets,
-  // scratch storage for inline arguments)
+  // Outcome of one step of a multibulk parse (a length line).
+  enum class Step { kDone, kNeedMore, kError };
+
   ParseStatus parse_inline(const char* data, std::size_t len, const ParserLimits& limits, std::size_t* consumed);
   ParseStatus parse_multibulk(const char* data, std::size_t len, const ParserLimits& limits, std::size_t* consumed);
+  Step read_count(const char* data, std::size_t len, const ParserLimits& limits);
+  Step read_bulk_len(const char* data, std::size_t len, const ParserLimits& limits);
+  Step read_length_line(const char* data, std::size_t len, const ParserLimits& limits, char type, int64_t* n,
+                        std::size_t* cr);
+  std::size_t find_terminator(const char* data, std::size_t len, std::size_t start, char want);
+  std::size_t find_terminator_long(const char* data, std::size_t len, std::size_t from, char want);
+  // Error paths, kept out of line so the hot path stays small.
   ParseStatus fail(std::string_view msg);
+  Step fail_step(std::string_view msg);
+  Step fail_expected_dollar(char got);
+  void clear_progress();
 
   std::vector<std::string_view> argv_;
   std::string error_;
   std::size_t hint_ = 0;
 
-  // multibulk progress
-  int64_t expected_args_ = -1;  // -1: header not parsed yet
-  std::size_t pos_ = 0;         // offset of the next unparsed byte from the command start
-  int64_t bulk_len_ = -1;       // length of the bulk being read, -1 if its header is not parsed yet
+  // Progress through the current command, as offsets from its first byte (the bytes may move
+  // between calls). Cleared when a command completes or fails.
+  int64_t expected_args_ = -1;  // multibulk argument count; -1: the `*<n>` line is not parsed yet
+  std::size_t pos_ = 0;         // offset of the next unparsed byte
+  int64_t bulk_len_ = -1;       // length of the bulk being read; -1: its `$<n>` line is not parsed yet
+  std::size_t scan_ = 0;        // the current line holds no terminator before this offset
   std::vector<std::pair<std::size_t, std::size_t>> spans_;  // (offset, length) of each parsed arg
 
-  // inline arguments after unescaping
+  // Inline arguments after unescaping. Only the first inline_argc_ are live; the rest keep their
+  // capacity so inline commands stop allocating once warm.
   std::vector<std::string> inline_args_;
+  std::size_t inline_argc_ = 0;
 };
 
 // Splits an inline line into arguments as Redis's sdssplitargs does. Returns false on unbalanced
 // quotes (including a closing quote not followed by a space). Exposed for tests and redis.conf parsing.
 bool split_args(std::string_view line, std::vector<std::string>* out);
 
-// Formats a double as Redis does for replies: "inf", "-inf", integers without a fraction when exact
-// within 2^53 (e.g. "3"), otherwise %.17g.
+// Formats a double as Redis 7.0's addReplyDouble does: "inf" / "-inf" for infinities, otherwise
+// printf "%.17g" (0.1 -> "0.10000000000000001", 3 -> "3", -0.0 -> "-0", 1e300 ->
+// "1.0000000000000001e+300"). A RESP3 double (`,`) carries the same text.
 std::string format_double(double v);
-// Shortest round-trip form used by INCRBYFLOAT/HINCRBYFLOAT ("%.17Lg" trimmed as Redis's ld2string
-// in human mode: 10.6, 3.0e3 -> "3000").
+// Formats as Redis's ld2string in LD_STR_HUMAN mode (INCRBYFLOAT, HINCRBYFLOAT): "inf" / "-inf" for
+// infinities, otherwise printf "%.17Lf", then the trailing zeros after the '.' are dropped, then a
+// trailing '.', and "-0" becomes "0" (10.5 + 0.1 -> "10.6", 3.0e3 -> "3000", 1e-20 -> "0").
 std::string format_long_double(long double v);
 
 class ReplyWriter {

@@ -1,0 +1,190 @@
+#!/usr/bin/env python3
+"""Side-by-side throughput benchmark: Tally vs redis-server, same machine, same run.
+
+Starts both servers on free ports with the same settings, runs redis-benchmark against each in
+alternating rounds, reads each server's CPU time from /proc before and after every run, and prints
+requests/s, p50/p99 latency and CPU microseconds per request for both, with Tally/Redis ratios
+(medians over the rounds). Results can be written as JSON (--json) and compared with a baseline
+(--baseline) to flag regressions over 10%.
+
+Standard library only. Usage:
+  python3 bench/compare.py                       # default suite, -P 1 and -P 16, 3 rounds
+  python3 bench/compare.py -t set,get -P 16 --rounds 5 --requests 200000
+"""
+import argparse
+import csv
+import io
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_ready(port, timeout=10.0):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5) as s:
+                s.sendall(b"PING\r\n")
+                if s.recv(64).startswith(b"+PONG"):
+                    return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"server on port {port} did not start")
+
+
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK  # utime + stime
+
+
+class Server:
+    def __init__(self, name, argv, port, workdir):
+        self.name, self.port = name, port
+        self.proc = subprocess.Popen(argv, cwd=workdir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_ready(port)
+
+    def stop(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+def start_servers(args, workdir):
+    common = ["--bind", "127.0.0.1", "--save", "", "--appendonly", args.appendonly]
+    if args.appendonly == "yes":
+        common += ["--appendfsync", args.appendfsync]
+    tp, rp = free_port(), free_port()
+    tdir, rdir = os.path.join(workdir, "tally"), os.path.join(workdir, "redis")
+    os.makedirs(tdir)
+    os.makedirs(rdir)
+    tally_argv = [args.tally, "--port", str(tp), "--dir", tdir] + common
+    if args.workers:
+        tally_argv += ["--workers", str(args.workers)]
+    redis_argv = [args.redis, "--port", str(rp), "--dir", rdir] + common
+    return Server("tally", tally_argv, tp, tdir), Server("redis", redis_argv, rp, rdir)
+
+
+def run_benchmark(server, test, pipeline, args):
+    cmd = ["redis-benchmark", "-p", str(server.port), "-c", str(args.clients), "-n", str(args.requests),
+           "-P", str(pipeline), "-r", str(args.keyspace), "--csv", "-q"]
+    custom = CUSTOM.get(test)
+    cmd += custom if custom else ["-t", test]
+    before = cpu_seconds(server.proc.pid)
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    cpu = cpu_seconds(server.proc.pid) - before
+    if out.returncode != 0 or "Error" in out.stdout:
+        raise RuntimeError(f"redis-benchmark failed on {server.name} {test}: {out.stdout[-300:]} {out.stderr[-300:]}")
+    rows = [r for r in csv.reader(io.StringIO(out.stdout)) if r and r[0] != "test"]
+    row = rows[-1]
+    rps = float(row[1])
+    return {"rps": rps, "p50": float(row[4]), "p99": float(row[6]), "cpu_us_per_req": cpu * 1e6 / args.requests}
+
+
+# Tests that redis-benchmark does not name with -t: the command line after the options.
+CUSTOM = {
+    "hget_big": ["hget", "bighash", "field:__rand_int__"],
+    "zscore_big": ["zscore", "bigzset", "member:__rand_int__"],
+    "zrange_100": ["zrange", "bigzset", "0", "99", "withscores"],
+    "zrevrank_big": ["zrevrank", "bigzset", "member:__rand_int__"],
+}
+
+
+def summarize(samples):
+    med = {k: statistics.median(s[k] for s in samples) for k in samples[0]}
+    return med
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("-t", "--tests", default="ping_inline,ping_mbulk,set,get,incr,mset")
+    p.add_argument("-P", "--pipelines", default="1,16")
+    p.add_argument("-c", "--clients", type=int, default=50)
+    p.add_argument("-n", "--requests", type=int, default=100000)
+    p.add_argument("-r", "--keyspace", type=int, default=100000)
+    p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("--workers", type=int, default=0, help="Tally --workers (default: one per core)")
+    p.add_argument("--appendonly", default="no")
+    p.add_argument("--appendfsync", default="everysec")
+    p.add_argument("--tally", default=os.path.join(ROOT, "tally-server"))
+    p.add_argument("--redis", default=shutil.which("redis-server") or "redis-server")
+    p.add_argument("--json", help="write results here")
+    p.add_argument("--baseline", help="compare with this earlier --json result")
+    args = p.parse_args()
+
+    workdir = tempfile.mkdtemp(prefix="tally-bench-")
+    tally, redis = start_servers(args, workdir)
+    results = {}
+    try:
+        for pipeline in [int(x) for x in args.pipelines.split(",")]:
+            for test in args.tests.split(","):
+                samples = {"tally": [], "redis": []}
+                for rnd in range(args.rounds):
+                    order = (tally, redis) if rnd % 2 == 0 else (redis, tally)
+                    for srv in order:
+                        samples[srv.name].append(run_benchmark(srv, test, pipeline, args))
+                t, r = summarize(samples["tally"]), summarize(samples["redis"])
+                results[f"{test} -P {pipeline}"] = {"tally": t, "redis": r}
+                print_row(f"{test} -P {pipeline}", t, r)
+                sys.stdout.flush()
+    finally:
+        tally.stop()
+        redis.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+    meta = {"clients": args.clients, "requests": args.requests, "rounds": args.rounds, "keyspace": args.keyspace,
+            "appendonly": args.appendonly, "appendfsync": args.appendfsync, "cores": os.cpu_count(),
+            "time": time.strftime("%Y-%m-%d %H:%M:%S")}
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"meta": meta, "results": results}, f, indent=1)
+    if args.baseline:
+        compare_baseline(results, args.baseline)
+
+
+HEADER_DONE = []
+
+
+def print_row(name, t, r):
+    if not HEADER_DONE:
+        print(f"{'test':<22}{'tally rps':>12}{'redis rps':>12}{'ratio':>7}  {'p50 t/r ms':>13}  {'p99 t/r ms':>13}"
+              f"  {'cpu us/req t/r':>15}{'ratio':>7}")
+        HEADER_DONE.append(True)
+    print(f"{name:<22}{t['rps']:>12.0f}{r['rps']:>12.0f}{t['rps'] / r['rps']:>7.2f}  "
+          f"{t['p50']:>6.3f}/{r['p50']:<6.3f}  {t['p99']:>6.3f}/{r['p99']:<6.3f}  "
+          f"{t['cpu_us_per_req']:>7.2f}/{r['cpu_us_per_req']:<7.2f}{t['cpu_us_per_req'] / r['cpu_us_per_req']:>7.2f}")
+
+
+def compare_baseline(results, path):
+    with open(path) as f:
+        base = json.load(f)["results"]
+    bad = []
+    for name, res in results.items():
+        if name in base:
+            old = base[name]["tally"]["rps"] / base[name]["redis"]["rps"]
+            new = res["tally"]["rps"] / res["redis"]["rps"]
+            if new < old * 0.9:
+                bad.append(f"{name}: ratio {old:.2f} -> {new:.2f}")
+    print("regressions over 10% against the baseline:" if bad else "no regression over 10% against the baseline")
+    for b in bad:
+        print("  " + b)
+
+
+if __name__ == "__main__":
+    main()

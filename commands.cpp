@@ -1,0 +1,152 @@
+// Command table and dispatch: see commands.h.
+//
+// dispatch() follows Redis 7.0's processCommand order: unknown command (or unknown subcommand of a
+// container), then arity, then authentication. Statistics: calls/usec/failed per command id in the
+// calling worker's block, rejected_calls for arity/auth rejections, errorstats by error prefix.
+#include "commands.h"
+
+#include <time.h>
+
+#include <cctype>
+
+#include "state.h"
+
+namespace tally {
+namespace {
+
+// The lowercase form of `name` in `buf`, or an empty view if it is too long to be a command name.
+std::string_view lowercase(std::string_view name, char* buf, std::size_t cap) {
+  if (name.size() > cap) return {};
+  for (std::size_t i = 0; i < name.size(); ++i)
+    buf[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(name[i])));
+  return {buf, name.size()};
+}
+
+int64_t monotonic_us() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000000 + ts.tv_nsec / 1000;
+}
+
+bool arity_ok(int arity, std::size_t argc) {
+  return arity > 0 ? argc == static_cast<std::size_t>(arity) : argc >= static_cast<std::size_t>(-arity);
+}
+
+void count_error(ServerState& server, Client& client, uint64_t errors_before, WorkerStats* ws) {
+  if (client.writer.errors_written() == errors_before) return;
+  if (ws) ws->error_replies.fetch_add(1, std::memory_order_relaxed);
+  std::lock_guard lock(server.errorstats_mu);
+  ++server.errorstats[std::string(client.writer.last_error_prefix())];
+}
+
+}  // namespace
+
+Keyspace& Ctx::ks() { return *server.keyspace; }
+
+CommandTable::CommandTable() {
+  for (auto family : {string_commands(), key_commands(), expire_commands(), connection_commands(), server_commands()})
+    for (const CommandSpec& spec : family) {
+      Command cmd;
+      cmd.spec = &spec;
+      cmd.id = next_id_++;
+      cmd.full_name = std::string(spec.name);
+      for (const CommandSpec& sub : spec.subcommands) {
+        Command sc;
+        sc.spec = &sub;
+        sc.id = next_id_++;
+        sc.full_name = std::string(spec.name) + "|" + std::string(sub.name);
+        cmd.subs.push_back(std::move(sc));
+      }
+      commands_.push_back(std::move(cmd));
+    }
+  for (Command& cmd : commands_) {
+    index_[cmd.spec->name] = &cmd;
+    for (Command& sub : cmd.subs) {
+      sub.parent = &cmd;
+      cmd.sub_index[sub.spec->name] = &sub;
+    }
+  }
+}
+
+const Command* CommandTable::find(std::string_view name) const {
+  char buf[64];
+  std::string_view lower = lowercase(name, buf, sizeof buf);
+  auto it = index_.find(lower);
+  return it == index_.end() ? nullptr : it->second;
+}
+
+const Command* CommandTable::find_sub(const Command& parent, std::string_view sub) const {
+  char buf[64];
+  std::string_view lower = lowercase(sub, buf, sizeof buf);
+  auto it = parent.sub_index.find(lower);
+  return it == parent.sub_index.end() ? nullptr : it->second;
+}
+
+namespace {
+
+// Resolves argv to a runnable command, or writes the rejection and returns nullptr.
+const Command* resolve(ServerState& server, Client& client, std::span<const std::string_view> argv) {
+  ReplyWriter& out = client.writer;
+  const Command* cmd = server.commands.find(argv[0]);
+  if (!cmd) {
+    out.error(err::unknown_command(argv[0], argv.data() + 1, argv.size() - 1));
+    return nullptr;
+  }
+  if (!cmd->subs.empty() && argv.size() >= 2) {
+    const Command* sub = server.commands.find_sub(*cmd, argv[1]);
+    if (!sub) {
+      std::string upper(argv[0]);
+      for (char& ch : upper) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+      out.error(err::unknown_subcommand(argv[1], upper));
+      return nullptr;
+    }
+    cmd = sub;
+  }
+  return cmd;
+}
+
+}  // namespace
+
+void dispatch(ServerState& server, Client& client, std::span<const std::string_view> argv, CmdStats* stats) {
+  if (argv.empty()) return;
+  ReplyWriter& out = client.writer;
+  WorkerStats* ws = client.worker >= 0 && static_cast<std::size_t>(client.worker) < server.workers.size()
+                        ? server.workers[client.worker].get()
+                        : (server.workers.empty() ? nullptr : server.workers[0].get());
+  uint64_t errors_before = out.errors_written();
+  const Command* cmd = resolve(server, client, argv);
+  if (!cmd) {
+    count_error(server, client, errors_before, ws);
+    return;
+  }
+  const CommandSpec& spec = *cmd->spec;
+  const char* reject = nullptr;
+  std::string arity_error;
+  if (!arity_ok(spec.arity, argv.size()) || !spec.handler) {
+    arity_error = err::wrong_args(cmd->full_name);
+    out.error(arity_error);
+    reject = "arity";
+  } else if (!client.authenticated && !(spec.flags & kCmdNoAuth)) {
+    out.error(err::kNoAuth);
+    reject = "auth";
+  }
+  if (reject) {
+    if (stats) stats[cmd->id].rejected.fetch_add(1, std::memory_order_relaxed);
+    count_error(server, client, errors_before, ws);
+    return;
+  }
+  client.last_cmd.store(cmd->full_name.c_str(), std::memory_order_relaxed);
+  Ctx ctx(server, client, argv, out);
+  int64_t start = monotonic_us();
+  spec.handler(ctx);
+  int64_t spent = monotonic_us() - start;
+  if (stats) {
+    stats[cmd->id].calls.fetch_add(1, std::memory_order_relaxed);
+    stats[cmd->id].usec.fetch_add(static_cast<uint64_t>(spent), std::memory_order_relaxed);
+    if (out.errors_written() != errors_before) stats[cmd->id].failed.fetch_add(1, std::memory_order_relaxed);
+  }
+  if (ws) ws->commands_processed.fetch_add(1, std::memory_order_relaxed);
+  count_error(server, client, errors_before, ws);
+}
+
+}  // namespace tally

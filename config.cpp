@@ -1,0 +1,417 @@
+// Configuration parameters: one table describes every parameter once (name, alias, kind, bounds,
+// whether CONFIG SET may change it, and how to read and write it in Config). Start-up flags, config
+// file lines and CONFIG GET/SET all go through that table, so a parameter added here is at once
+// settable from the command line, the config file and (if mutable) CONFIG SET, and visible to
+// CONFIG GET. Value syntax and error texts follow Redis 7.0's config.c: strict integers (string2ll),
+// memory values as memtoull (1k = 1000, 1kb = 1024, ... 1gb), yes/no booleans, case-insensitive enums.
+//
+// Thread-safety: numeric values are atomics in Config and are read and written without locks; string
+// values are read and written under Config::mu (the accessors below take it).
+#include "config.h"
+
+#include <cctype>
+#include <cerrno>
+#include <climits>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <span>
+
+#include "commands.h"
+#include "protocol.h"
+
+namespace tally {
+namespace {
+
+enum class Kind : uint8_t { kInt, kBool, kEnum, kString, kMemory };
+
+enum ParamFlag : uint8_t {
+  kMutable = 1,    // CONFIG SET may change it
+  kProtected = 2,  // immutable, reported as Redis reports its protected configs ("dir")
+  kMulti = 4,      // takes several arguments in a config file / flag (joined with spaces)
+};
+
+struct EnumName {
+  std::string_view name;
+  int64_t value;
+};
+
+// Parameter accessors. Numeric kinds (int, bool, enum, memory) go through get_num/set_num;
+// strings through get_str/set_str. `check` (optional) validates a value, may adjust it, and returns
+// Redis's reason text on failure ("" when fine).
+using GetNum = int64_t (*)(const Config&);
+using SetNum = void (*)(Config&, int64_t);
+using GetStr = std::string (*)(const Config&);
+using SetStr = void (*)(Config&, std::string);
+using CheckNum = std::string (*)(int64_t*);
+using CheckStr = std::string (*)(std::string*);
+
+struct Param {
+  std::string_view name;
+  std::string_view alias;
+  Kind kind;
+  uint8_t flags;
+  int64_t min = 0, max = 0;
+  std::span<const EnumName> names = {};
+  GetNum get_num = nullptr;
+  SetNum set_num = nullptr;
+  GetStr get_str = nullptr;
+  SetStr set_str = nullptr;
+  CheckNum check_num = nullptr;
+  CheckStr check_str = nullptr;
+};
+
+template <class T>
+int64_t load(const T& v) {
+  return static_cast<int64_t>(v);
+}
+template <class T>
+int64_t load(const std::atomic<T>& v) {
+  return static_cast<int64_t>(v.load(std::memory_order_relaxed));
+}
+template <class T>
+void store(T& v, int64_t x) {
+  v = static_cast<T>(x);
+}
+template <class T>
+void store(std::atomic<T>& v, int64_t x) {
+  v.store(static_cast<T>(x), std::memory_order_relaxed);
+}
+
+template <auto M>
+int64_t get_num(const Config& c) {
+  return load(c.*M);
+}
+template <auto M>
+void set_num(Config& c, int64_t v) {
+  store(c.*M, v);
+}
+template <auto M>
+std::string get_str(const Config& c) {
+  std::lock_guard lock(c.mu);
+  return c.*M;
+}
+template <auto M>
+void set_str(Config& c, std::string v) {
+  std::lock_guard lock(c.mu);
+  c.*M = std::move(v);
+}
+
+// Redis reports `dir` as the absolute working directory.
+std::string get_dir(const Config& c) {
+  std::string dir = get_str<&Config::dir>(c);
+  std::error_code ec;
+  std::filesystem::path p = std::filesystem::absolute(dir, ec);
+  if (ec) return dir;
+  std::string out = p.lexically_normal().string();
+  while (out.size() > 1 && out.back() == '/') out.pop_back();
+  return out;
+}
+
+std::string check_shards(int64_t* v) {
+  if (*v < 1 || *v > 1024 || (*v & (*v - 1)) != 0) return "argument must be a power of two between 1 and 1024";
+  return "";
+}
+
+// Redis clamps hz to [1, 500] rather than rejecting it.
+std::string clamp_hz(int64_t* v) {
+  if (*v < 1) *v = 1;
+  if (*v > 500) *v = 500;
+  return "";
+}
+
+// "save" holds pairs of "<seconds> <changes>" (or "" for none), as Redis validates them.
+std::string check_save(std::string* v) {
+  std::vector<std::string> parts;
+  if (!split_args(*v, &parts) || parts.size() % 2 != 0) return "Invalid save parameters";
+  for (const std::string& p : parts) {
+    int64_t n;
+    if (!parse_int64(p, &n) || n < 0) return "Invalid save parameters";
+  }
+  std::string joined;
+  for (const std::string& p : parts) joined += (joined.empty() ? "" : " ") + p;
+  *v = joined;
+  return "";
+}
+
+constexpr EnumName kLogLevels[] = {{"debug", 0}, {"verbose", 1}, {"notice", 2}, {"warning", 3}};
+constexpr EnumName kFsync[] = {{"everysec", static_cast<int64_t>(FsyncPolicy::kEverysec)},
+                               {"always", static_cast<int64_t>(FsyncPolicy::kAlways)},
+                               {"no", static_cast<int64_t>(FsyncPolicy::kNo)}};
+
+constexpr int64_t kIntMax = INT_MAX;
+constexpr int64_t kInt64Max = INT64_MAX;
+constexpr int64_t kMb = 1024 * 1024;
+
+Param num(std::string_view name, Kind kind, uint8_t flags, int64_t min, int64_t max, GetNum get, SetNum set,
+          CheckNum check = nullptr) {
+  Param p{name, {}, kind, flags, min, max};
+  p.get_num = get;
+  p.set_num = set;
+  p.check_num = check;
+  return p;
+}
+Param flag(std::string_view name, uint8_t flags, GetNum get, SetNum set) {
+  return num(name, Kind::kBool, flags, 0, 1, get, set);
+}
+Param enumeration(std::string_view name, uint8_t flags, std::span<const EnumName> names, GetNum get, SetNum set) {
+  Param p = num(name, Kind::kEnum, flags, 0, 0, get, set);
+  p.names = names;
+  return p;
+}
+Param str(std::string_view name, uint8_t flags, GetStr get, SetStr set, CheckStr check = nullptr) {
+  Param p{name, {}, Kind::kString, flags};
+  p.get_str = get;
+  p.set_str = set;
+  p.check_str = check;
+  return p;
+}
+Param aliased(Param p, std::string_view alias) {
+  p.alias = alias;
+  return p;
+}
+
+const std::vector<Param>& params() {
+  using C = Config;
+  static const std::vector<Param> kParams = {
+      num("port", Kind::kInt, 0, 0, 65535, get_num<&C::port>, set_num<&C::port>),
+      str("bind", kMulti, get_str<&C::bind>, set_str<&C::bind>),
+      aliased(num("workers", Kind::kInt, 0, 0, 1024, get_num<&C::workers>, set_num<&C::workers>), "io-threads"),
+      num("shards", Kind::kInt, 0, 1, 1024, get_num<&C::shards>, set_num<&C::shards>, check_shards),
+      str("dir", kProtected, get_dir, set_str<&C::dir>),
+      num("databases", Kind::kInt, 0, 1, 4096, get_num<&C::databases>, set_num<&C::databases>),
+      flag("daemonize", 0, get_num<&C::daemonize>, set_num<&C::daemonize>),
+      num("maxclients", Kind::kInt, kMutable, 1, 4294967295LL, get_num<&C::maxclients>, set_num<&C::maxclients>),
+      str("requirepass", kMutable, get_str<&C::requirepass>, set_str<&C::requirepass>),
+      num("timeout", Kind::kInt, kMutable, 0, kIntMax, get_num<&C::timeout>, set_num<&C::timeout>),
+      num("tcp-keepalive", Kind::kInt, kMutable, 0, kIntMax, get_num<&C::tcp_keepalive>, set_num<&C::tcp_keepalive>),
+      enumeration("loglevel", kMutable, kLogLevels, get_num<&C::loglevel>, set_num<&C::loglevel>),
+      str("logfile", 0, get_str<&C::logfile>, set_str<&C::logfile>),
+      flag("appendonly", kMutable, get_num<&C::appendonly>, set_num<&C::appendonly>),
+      enumeration("appendfsync", kMutable, kFsync, get_num<&C::appendfsync>, set_num<&C::appendfsync>),
+      str("appendfilename", 0, get_str<&C::appendfilename>, set_str<&C::appendfilename>),
+      str("appenddirname", 0, get_str<&C::appenddirname>, set_str<&C::appenddirname>),
+      str("save", kMutable | kMulti, get_str<&C::save>, set_str<&C::save>, check_save),
+      num("proto-max-bulk-len", Kind::kMemory, kMutable, kMb, kInt64Max, get_num<&C::proto_max_bulk_len>,
+          set_num<&C::proto_max_bulk_len>),
+      num("client-query-buffer-limit", Kind::kMemory, kMutable, kMb, kInt64Max,
+          get_num<&C::client_query_buffer_limit>, set_num<&C::client_query_buffer_limit>),
+      num("hz", Kind::kInt, kMutable, 0, kIntMax, get_num<&C::hz>, set_num<&C::hz>, clamp_hz),
+      num("maxmemory", Kind::kMemory, kMutable, 0, kInt64Max, get_num<&C::maxmemory>, set_num<&C::maxmemory>),
+  };
+  return kParams;
+}
+
+bool iequal(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
+  return true;
+}
+
+const Param* find_param(std::string_view name) {
+  for (const Param& p : params())
+    if (iequal(p.name, name) || (!p.alias.empty() && iequal(p.alias, name))) return &p;
+  return nullptr;
+}
+
+// Redis's memtoull: digits followed by an optional unit (b, k, kb, m, mb, g, gb; any case).
+// An empty number reads as 0, as in Redis.
+bool parse_memory(std::string_view s, int64_t* out) {
+  std::size_t digits = 0;
+  while (digits < s.size() && std::isdigit(static_cast<unsigned char>(s[digits]))) ++digits;
+  std::string_view unit = s.substr(digits);
+  uint64_t mul;
+  if (unit.empty() || iequal(unit, "b")) mul = 1;
+  else if (iequal(unit, "k")) mul = 1000;
+  else if (iequal(unit, "kb")) mul = 1024;
+  else if (iequal(unit, "m")) mul = 1000 * 1000;
+  else if (iequal(unit, "mb")) mul = 1024 * 1024;
+  else if (iequal(unit, "g")) mul = 1000ULL * 1000 * 1000;
+  else if (iequal(unit, "gb")) mul = 1024ULL * 1024 * 1024;
+  else return false;
+  uint64_t v = 0;
+  for (std::size_t i = 0; i < digits; ++i) {
+    if (v > (UINT64_MAX - 9) / 10) return false;
+    v = v * 10 + static_cast<uint64_t>(s[i] - '0');
+  }
+  if (v != 0 && mul > static_cast<uint64_t>(INT64_MAX) / v) return false;
+  *out = static_cast<int64_t>(v * mul);
+  return true;
+}
+
+std::string parse_number(const Param& p, std::string_view value, int64_t* v) {
+  switch (p.kind) {
+    case Kind::kBool:
+      if (iequal(value, "yes")) *v = 1;
+      else if (iequal(value, "no")) *v = 0;
+      else return "argument must be 'yes' or 'no'";
+      return "";
+    case Kind::kEnum: {
+      for (const EnumName& e : p.names) {
+        if (!iequal(value, e.name)) continue;
+        *v = e.value;
+        return "";
+      }
+      std::string msg = "argument(s) must be one of the following: ";
+      for (std::size_t i = 0; i < p.names.size(); ++i) msg += (i ? ", " : "") + std::string(p.names[i].name);
+      return msg;
+    }
+    case Kind::kMemory:
+      if (!parse_memory(value, v)) return "argument must be a memory value";
+      break;
+    default:
+      if (!parse_int64(value, v)) return "argument couldn't be parsed into an integer";
+      break;
+  }
+  if (*v < p.min || *v > p.max)
+    return "argument must be between " + std::to_string(p.min) + " and " + std::to_string(p.max) + " inclusive";
+  return p.check_num ? p.check_num(v) : "";
+}
+
+// Parses and stores `value`; returns Redis's reason text on failure (nothing is changed then).
+std::string set_value(Config* cfg, const Param& p, std::string_view value) {
+  if (p.kind == Kind::kString) {
+    std::string s(value);
+    if (p.check_str) {
+      std::string why = p.check_str(&s);
+      if (!why.empty()) return why;
+    }
+    p.set_str(*cfg, std::move(s));
+    return "";
+  }
+  int64_t v = 0;
+  std::string why = parse_number(p, value, &v);
+  if (!why.empty()) return why;
+  p.set_num(*cfg, v);
+  return "";
+}
+
+std::string get_value(const Config& cfg, const Param& p) {
+  if (p.kind == Kind::kString) return p.get_str(cfg);
+  int64_t v = p.get_num(cfg);
+  if (p.kind == Kind::kBool) return v ? "yes" : "no";
+  if (p.kind == Kind::kEnum) {
+    for (const EnumName& e : p.names)
+      if (e.value == v) return std::string(e.name);
+    return "";
+  }
+  return std::to_string(v);
+}
+
+std::string lowercase(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// Collects the directives of one parse_args run. Repeated "save" lines accumulate as in Redis
+// (`save ""` clears); everything else is applied at once.
+struct ArgsParser {
+  Config* cfg = nullptr;
+  std::string saves;
+
+  std::string apply(std::string_view name, const std::vector<std::string>& args) {
+    std::string lname = lowercase(name);
+    if (lname != "save" || args.empty()) return apply_directive(cfg, lname, args);
+    std::string joined;
+    for (const std::string& a : args) joined += (joined.empty() ? "" : " ") + a;
+    if (joined.empty()) saves.clear();
+    else saves += (saves.empty() ? "" : " ") + joined;
+    return apply_directive(cfg, lname, {saves});
+  }
+
+  std::string read_file(const std::string& path) {
+    std::ifstream in(path);
+    if (!in) return "Fatal error, can't open config file '" + path + "': " + std::strerror(errno);
+    std::string line;
+    for (int lineno = 1; std::getline(in, line); ++lineno) {
+      std::string why = apply_line(line);
+      if (!why.empty()) return "config file '" + path + "', line " + std::to_string(lineno) + ": " + why;
+    }
+    return "";
+  }
+
+  std::string apply_line(std::string_view line) {
+    while (!line.empty() && std::isspace(static_cast<unsigned char>(line.front()))) line.remove_prefix(1);
+    while (!line.empty() && std::isspace(static_cast<unsigned char>(line.back()))) line.remove_suffix(1);
+    if (line.empty() || line.front() == '#') return "";
+    std::vector<std::string> parts;
+    if (!split_args(line, &parts)) return "Unbalanced quotes in configuration line";
+    if (parts.empty()) return "";
+    std::string name = parts.front();
+    parts.erase(parts.begin());
+    return apply(name, parts);
+  }
+};
+
+std::string absolute_path(const std::string& path) {
+  std::error_code ec;
+  std::filesystem::path p = std::filesystem::absolute(path, ec);
+  return ec ? path : p.lexically_normal().string();
+}
+
+bool has_glob(std::string_view s) { return s.find_first_of("*?[") != std::string_view::npos; }
+
+}  // namespace
+
+std::string apply_directive(Config* cfg, std::string_view name, const std::vector<std::string>& args) {
+  const Param* p = find_param(name);
+  if (!p) return "Bad directive or wrong number of arguments: '" + std::string(name) + "'";
+  if (args.empty() || (args.size() > 1 && !(p->flags & kMulti)))
+    return "Wrong number of arguments for '" + std::string(name) + "'";
+  // Several arguments: save's pairs are joined; bind keeps its first address (Tally listens on one).
+  std::string value = args.front();
+  if (p->name == "save")
+    for (std::size_t i = 1; i < args.size(); ++i) value += " " + args[i];
+  std::string why = set_value(cfg, *p, value);
+  if (!why.empty()) return "Invalid argument '" + value + "' for '" + std::string(name) + "': " + why;
+  return "";
+}
+
+std::string parse_args(int argc, char** argv, Config* cfg) {
+  ArgsParser parser;
+  parser.cfg = cfg;
+  int i = 1;
+  if (argc > 1 && std::string_view(argv[1]).substr(0, 2) != "--") {
+    std::string path = argv[1];
+    std::string why = parser.read_file(path);
+    if (!why.empty()) return why;
+    cfg->config_file = absolute_path(path);
+    i = 2;
+  }
+  while (i < argc) {
+    std::string_view opt = argv[i++];
+    if (opt.substr(0, 2) != "--" || opt.size() == 2) return "Bad directive or wrong number of arguments: '" + std::string(opt) + "'";
+    std::vector<std::string> values;
+    while (i < argc && std::string_view(argv[i]).substr(0, 2) != "--") values.emplace_back(argv[i++]);
+    std::string why = parser.apply(opt.substr(2), values);
+    if (!why.empty()) return why;
+  }
+  return "";
+}
+
+void config_get(const Config& cfg, std::string_view pattern, std::vector<std::pair<std::string, std::string>>* out) {
+  if (!has_glob(pattern)) {
+    // An exact name (or alias) is reported as it was asked for, as Redis does.
+    if (const Param* p = find_param(pattern)) out->emplace_back(std::string(pattern), get_value(cfg, *p));
+    return;
+  }
+  for (const Param& p : params()) {
+    if (glob_match(pattern, p.name, true)) out->emplace_back(std::string(p.name), get_value(cfg, p));
+    if (!p.alias.empty() && glob_match(pattern, p.alias, true)) out->emplace_back(std::string(p.alias), get_value(cfg, p));
+  }
+}
+
+std::string config_set(Config* cfg, std::string_view name, std::string_view value) {
+  const Param* p = find_param(name);
+  if (!p) return "ERR Unknown option or number of arguments for CONFIG SET - '" + std::string(name) + "'";
+  std::string prefix = "ERR CONFIG SET failed (possibly related to argument '" + std::string(name) + "') - ";
+  if (p->flags & kProtected) return prefix + "can't set protected config";
+  if (!(p->flags & kMutable)) return prefix + "can't set immutable config";
+  std::string why = set_value(cfg, *p, value);
+  return why.empty() ? why : prefix + why;
+}
+
+}  // namespace tally

@@ -1,0 +1,440 @@
+// Keyspace, shards and Txn: see db.h for the layout and locking rules.
+#include "db.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <new>
+
+#include "commands.h"
+
+namespace tally {
+namespace {
+
+bool key_equals(const HNode* n, std::string_view key) {
+  const Entry* e = entry_of(n);
+  return e->key_len == key.size() && std::memcmp(e->key().data(), key.data(), key.size()) == 0;
+}
+
+void* xmalloc(std::size_t n) {
+  void* p = std::malloc(n);
+  if (!p) throw std::bad_alloc();
+  return p;
+}
+
+// Releases what the value owns (not the entry) and leaves it an empty inline string.
+void free_value(Entry* e) {
+  if (e->value_type() == ValueType::kString && e->encoding() == Encoding::kRaw) std::free(e->v.raw.data);
+  e->type = static_cast<uint32_t>(ValueType::kString);
+  e->enc = static_cast<uint32_t>(Encoding::kEmbStr);
+  e->v.emb.len = 0;
+}
+
+// Stores `value` as e's string, choosing the encoding. `value` may point into e's own bytes.
+void assign_string(Entry* e, std::string_view value) {
+  int64_t iv;
+  if (value.size() <= 20 && parse_int64(value, &iv)) {
+    free_value(e);
+    e->enc = static_cast<uint32_t>(Encoding::kInt);
+    e->v.integer = iv;
+    return;
+  }
+  if (value.size() <= kEmbMax) {
+    char tmp[kEmbMax];
+    if (!value.empty()) std::memcpy(tmp, value.data(), value.size());  // may alias the buffer freed below
+    free_value(e);
+    if (!value.empty()) std::memcpy(e->v.emb.bytes, tmp, value.size());
+    e->v.emb.len = static_cast<uint8_t>(value.size());
+    return;
+  }
+  bool reuse = e->value_type() == ValueType::kString && e->encoding() == Encoding::kRaw &&
+               e->v.raw.cap >= value.size() && e->v.raw.cap / 2 <= value.size();
+  if (reuse) {
+    std::memmove(e->v.raw.data, value.data(), value.size());
+    e->v.raw.len = static_cast<uint32_t>(value.size());
+    return;
+  }
+  char* data = static_cast<char*>(xmalloc(value.size()));
+  std::memcpy(data, value.data(), value.size());
+  free_value(e);
+  e->enc = static_cast<uint32_t>(Encoding::kRaw);
+  e->v.raw = {data, static_cast<uint32_t>(value.size()), static_cast<uint32_t>(value.size())};
+}
+
+// Unlinks e from its slot (table and heap) and frees it.
+void delete_entry(DbSlot& s, Entry* e) {
+  if (e->has_ttl()) {
+    s.ttl_sum_ms -= s.ttl.when(e->node.aux);
+    s.ttl.remove(e->node.aux);
+  }
+  s.table.remove_node(&e->node);
+  free_entry(e);
+}
+
+// Unlinks e from its slot without freeing it; returns its expiry (-1 if none).
+int64_t detach_entry(DbSlot& s, Entry* e) {
+  int64_t when = -1;
+  if (e->has_ttl()) {
+    when = s.ttl.when(e->node.aux);
+    s.ttl_sum_ms -= when;
+    s.ttl.remove(e->node.aux);
+  }
+  s.table.remove_node(&e->node);
+  return when;
+}
+
+void attach_entry(DbSlot& s, Entry* e, int64_t when) {
+  s.table.insert(&e->node);
+  if (when >= 0) {
+    s.ttl.push(when, &e->node.aux);
+    s.ttl_sum_ms += when;
+  }
+}
+
+void free_chain(HNode* n) {
+  while (n) {
+    HNode* next = n->next;
+    free_entry(entry_of(n));
+    n = next;
+  }
+}
+
+// Empties a slot under its shard's lock and returns the detached entries for freeing after unlock.
+HNode* drain_slot(DbSlot& s) {
+  s.ttl.clear();
+  s.ttl_sum_ms = 0;
+  return s.table.release_all();
+}
+
+// A deep copy of e's value into `to` (a fresh entry). Only strings exist so far.
+void copy_value(const Entry* from, Entry* to) {
+  char buf[24];
+  to->type = from->type;
+  to->lru = from->lru;
+  assign_string(to, string_value(from, buf));
+}
+
+}  // namespace
+
+std::string_view string_value(const Entry* e, char (&buf)[24]) {
+  switch (e->encoding()) {
+    case Encoding::kInt:
+      return {buf, format_int64(e->v.integer, buf)};
+    case Encoding::kEmbStr:
+      return {e->v.emb.bytes, e->v.emb.len};
+    case Encoding::kRaw:
+      return {e->v.raw.data, e->v.raw.len};
+  }
+  return {};
+}
+
+Entry* alloc_entry(std::string_view key, uint32_t hcode) {
+  void* mem = xmalloc(sizeof(Entry) + key.size());
+  Entry* e = new (mem) Entry{};
+  e->node.hcode = hcode;
+  e->node.aux = kNoTtl;
+  e->key_len = static_cast<uint32_t>(key.size());
+  e->type = static_cast<uint32_t>(ValueType::kString);
+  e->enc = static_cast<uint32_t>(Encoding::kEmbStr);
+  e->lru = lru_clock();
+  std::memcpy(e + 1, key.data(), key.size());
+  return e;
+}
+
+void free_entry(Entry* e) {
+  free_value(e);
+  std::free(e);
+}
+
+int64_t now_ms() {
+  timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+}
+
+uint32_t lru_clock() { return static_cast<uint32_t>(time(nullptr)) & 0xFFFFFF; }
+
+// ---- Keyspace ----
+
+Keyspace::Keyspace(int databases, int shard_count) : databases_(databases) {
+  int bits = 0;
+  while ((1 << bits) < shard_count) ++bits;
+  shift_ = 32 - bits;
+  shards_.reserve(static_cast<std::size_t>(shard_count));
+  for (int i = 0; i < shard_count; ++i) shards_.push_back(std::make_unique<Shard>(databases));
+}
+
+Keyspace::~Keyspace() {
+  for (auto& s : shards_)
+    for (DbSlot& slot : s->dbs) free_chain(drain_slot(slot));
+}
+
+std::size_t Keyspace::dbsize(int db) {
+  std::size_t n = 0;
+  for_each_shard(db, [&n](DbSlot& s, Shard&) { n += s.table.size(); });
+  return n;
+}
+
+KeyspaceCounters Keyspace::counters(int db) {
+  KeyspaceCounters c;
+  for_each_shard(db, [&c](DbSlot& s, Shard& sh) {
+    c.keys += s.table.size();
+    c.expires += s.ttl.size();
+    c.ttl_sum_ms += s.ttl_sum_ms;
+    c.hits += sh.keyspace_hits;
+    c.misses += sh.keyspace_misses;
+    c.expired += sh.expired_keys;
+  });
+  return c;
+}
+
+void Keyspace::flush_db(int db) {
+  std::vector<HNode*> chains;
+  for (auto& s : shards_) s->mu.lock();
+  for (auto& s : shards_) chains.push_back(drain_slot(s->dbs[db]));
+  for (auto& s : shards_) s->mu.unlock();
+  for (HNode* c : chains) free_chain(c);  // freeing happens outside the locks
+}
+
+void Keyspace::flush_all() {
+  std::vector<HNode*> chains;
+  for (auto& s : shards_) s->mu.lock();
+  for (auto& s : shards_)
+    for (DbSlot& slot : s->dbs) chains.push_back(drain_slot(slot));
+  for (auto& s : shards_) s->mu.unlock();
+  for (HNode* c : chains) free_chain(c);
+}
+
+void Keyspace::swap_db(int a, int b) {
+  for (auto& s : shards_) s->mu.lock();
+  for (auto& s : shards_) {
+    DbSlot& x = s->dbs[a];
+    DbSlot& y = s->dbs[b];
+    x.table.swap(y.table);
+    x.ttl.swap(y.ttl);  // heap refs point into entries, which do not move
+    std::swap(x.ttl_sum_ms, y.ttl_sum_ms);
+  }
+  for (auto& s : shards_) s->mu.unlock();
+}
+
+std::size_t Keyspace::active_expire(uint32_t index, int64_t now, std::size_t budget) {
+  Shard& sh = *shards_[index];
+  std::lock_guard lock(sh.mu);
+  std::size_t done = 0;
+  for (DbSlot& s : sh.dbs) {
+    std::size_t n = 0;
+    while (n < budget && !s.ttl.empty() && s.ttl.top().when_ms <= now) {
+      Entry* e = owner_of<Entry>(s.ttl.top().ref, offsetof(Entry, node) + offsetof(HNode, aux));
+      delete_entry(s, e);
+      ++n;
+    }
+    sh.expired_keys += n;
+    done = std::max(done, n);
+  }
+  return done;
+}
+
+// ---- Txn ----
+
+Txn::Txn(Keyspace& ks, int db, std::span<const std::string_view> keys) : Txn(ks, db, keys, {}) {}
+
+Txn::Txn(Keyspace& ks, int db, std::span<const std::string_view> keys, std::string_view single)
+    : ks_(ks), db_(db), single_key_(single), now_(now_ms()), keys_(keys) {
+  if (keys.empty()) {
+    keys_ = std::span<const std::string_view>(&single_key_, 1);
+    keys = keys_;
+  }
+  slots_ = inline_slots_;
+  locked_ = inline_locked_;
+  if (keys.size() > 4) {
+    heap_slots_.resize(keys.size());
+    heap_locked_.resize(keys.size());
+    slots_ = heap_slots_.data();
+    locked_ = heap_locked_.data();
+  }
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    uint64_t h = hash_bytes(keys[i].data(), keys[i].size());
+    slots_[i] = {h, ks.shard_of(h)};
+    locked_[i] = slots_[i].shard;
+  }
+  std::sort(locked_, locked_ + keys.size());
+  locked_count_ = static_cast<std::size_t>(std::unique(locked_, locked_ + keys.size()) - locked_);
+  for (std::size_t i = 0; i < locked_count_; ++i) ks.shard(locked_[i]).mu.lock();
+}
+
+Txn::~Txn() {
+  for (std::size_t i = locked_count_; i > 0; --i) ks_.shard(locked_[i - 1]).mu.unlock();
+}
+
+DbSlot& Txn::slot(std::size_t i, int db) { return ks_.shard(slots_[i].shard).dbs[db]; }
+
+Entry* Txn::lookup(std::size_t i, int db, bool touch) {
+  Shard& sh = ks_.shard(slots_[i].shard);
+  DbSlot& s = sh.dbs[db];
+  std::string_view key = keys_[i];
+  HNode* n = s.table.find(static_cast<uint32_t>(slots_[i].hash),
+                          [key](const HNode* node) { return key_equals(node, key); });
+  Entry* e = n ? entry_of(n) : nullptr;
+  if (e && e->has_ttl() && s.ttl.when(e->node.aux) <= now_) {
+    delete_entry(s, e);
+    ++sh.expired_keys;
+    e = nullptr;
+  }
+  if (touch) {
+    if (e) {
+      ++sh.keyspace_hits;
+      e->lru = static_cast<uint32_t>(now_ / 1000) & 0xFFFFFF;
+    } else {
+      ++sh.keyspace_misses;
+    }
+  }
+  return e;
+}
+
+Entry* Txn::find(std::size_t i) { return lookup(i, db_, true); }
+Entry* Txn::find_in(std::size_t i, int db) { return lookup(i, db, true); }
+Entry* Txn::peek(std::size_t i) { return lookup(i, db_, false); }
+
+Entry* Txn::set_string(std::size_t i, std::string_view value, bool keep_ttl) {
+  Entry* e = lookup(i, db_, false);
+  if (e) {
+    if (!keep_ttl) clear_expire_in(e, db_);
+    if (e->value_type() != ValueType::kString) free_value(e);
+    assign_string(e, value);
+    return e;
+  }
+  e = alloc_entry(keys_[i], static_cast<uint32_t>(slots_[i].hash));
+  assign_string(e, value);
+  slot(i, db_).table.insert(&e->node);
+  return e;
+}
+
+Entry* Txn::set_integer(std::size_t i, int64_t value, bool keep_ttl) {
+  char buf[24];
+  return set_string(i, {buf, format_int64(value, buf)}, keep_ttl);
+}
+
+void Txn::update_string(Entry* e, std::string_view value) { assign_string(e, value); }
+
+void Txn::update_integer(Entry* e, int64_t value) {
+  free_value(e);
+  e->enc = static_cast<uint32_t>(Encoding::kInt);
+  e->v.integer = value;
+}
+
+char* Txn::resize_string(Entry* e, std::size_t len) {
+  char buf[24];
+  std::string_view old = string_value(e, buf);
+  std::size_t keep = std::min(old.size(), len);
+  if (len <= kEmbMax && e->encoding() != Encoding::kRaw) {
+    char tmp[kEmbMax] = {};
+    if (keep) std::memcpy(tmp, old.data(), keep);
+    e->enc = static_cast<uint32_t>(Encoding::kEmbStr);
+    std::memcpy(e->v.emb.bytes, tmp, kEmbMax);
+    e->v.emb.len = static_cast<uint8_t>(len);
+    return e->v.emb.bytes;
+  }
+  if (e->encoding() == Encoding::kRaw && e->v.raw.cap >= len) {
+    if (len > old.size()) std::memset(e->v.raw.data + old.size(), 0, len - old.size());
+    e->v.raw.len = static_cast<uint32_t>(len);
+    return e->v.raw.data;
+  }
+  std::size_t cap = std::max<std::size_t>(len, 2 * static_cast<std::size_t>(old.size()));
+  cap = std::min<std::size_t>(std::max(cap, len), UINT32_MAX);
+  char* data = static_cast<char*>(xmalloc(cap));
+  if (keep) std::memcpy(data, old.data(), keep);
+  std::memset(data + keep, 0, len - keep);
+  free_value(e);
+  e->enc = static_cast<uint32_t>(Encoding::kRaw);
+  e->v.raw = {data, static_cast<uint32_t>(len), static_cast<uint32_t>(cap)};
+  return data;
+}
+
+bool Txn::erase(std::size_t i) { return erase_in(i, db_); }
+
+bool Txn::erase_in(std::size_t i, int db) {
+  Entry* e = lookup(i, db, false);
+  if (!e) return false;
+  delete_entry(slot(i, db), e);
+  return true;
+}
+
+int64_t Txn::expire_of(const Entry* e) const {
+  if (!e->has_ttl()) return -1;
+  for (std::size_t i = 0; i < keys_.size(); ++i)
+    if (keys_[i] == e->key()) return ks_.shard(slots_[i].shard).dbs[db_].ttl.when(e->node.aux);
+  return -1;
+}
+
+void Txn::set_expire(Entry* e, int64_t when_ms) { set_expire_in(e, db_, when_ms); }
+
+void Txn::set_expire_in(Entry* e, int db, int64_t when_ms) {
+  for (std::size_t i = 0; i < keys_.size(); ++i) {
+    if (keys_[i] != e->key()) continue;
+    DbSlot& s = slot(i, db);
+    if (e->has_ttl()) {
+      s.ttl_sum_ms += static_cast<long double>(when_ms) - s.ttl.when(e->node.aux);
+      s.ttl.update(e->node.aux, when_ms);
+    } else {
+      s.ttl.push(when_ms, &e->node.aux);
+      s.ttl_sum_ms += when_ms;
+    }
+    return;
+  }
+}
+
+void Txn::clear_expire(Entry* e) { clear_expire_in(e, db_); }
+
+void Txn::clear_expire_in(Entry* e, int db) {
+  if (!e->has_ttl()) return;
+  for (std::size_t i = 0; i < keys_.size(); ++i) {
+    if (keys_[i] != e->key()) continue;
+    DbSlot& s = slot(i, db);
+    s.ttl_sum_ms -= s.ttl.when(e->node.aux);
+    s.ttl.remove(e->node.aux);
+    return;
+  }
+}
+
+bool Txn::rename(std::size_t from, std::size_t to) {
+  Entry* e = lookup(from, db_, false);
+  if (!e) return false;
+  if (keys_[from] == keys_[to]) return true;
+  erase_in(to, db_);
+  DbSlot& src = slot(from, db_);
+  int64_t when = detach_entry(src, e);
+  Entry* moved = alloc_entry(keys_[to], static_cast<uint32_t>(slots_[to].hash));
+  moved->type = e->type;
+  moved->enc = e->enc;
+  moved->lru = e->lru;
+  moved->v = e->v;  // the value's ownership moves with the bytes
+  std::free(e);     // only the old header: its value now belongs to `moved`
+  attach_entry(slot(to, db_), moved, when);
+  return true;
+}
+
+bool Txn::move(std::size_t i, int dst_db) {
+  Entry* e = lookup(i, db_, false);
+  if (!e || lookup(i, dst_db, false)) return false;
+  int64_t when = detach_entry(slot(i, db_), e);
+  attach_entry(slot(i, dst_db), e, when);
+  return true;
+}
+
+bool Txn::copy(std::size_t from, std::size_t to, int dst_db, bool replace) {
+  Entry* e = lookup(from, db_, false);
+  if (!e) return false;
+  if (lookup(to, dst_db, false)) {
+    if (!replace) return false;
+    erase_in(to, dst_db);
+    e = lookup(from, db_, false);  // still there: erasing `to` cannot delete `from` (different key or db)
+  }
+  int64_t when = e->has_ttl() ? slot(from, db_).ttl.when(e->node.aux) : -1;
+  Entry* dup = alloc_entry(keys_[to], static_cast<uint32_t>(slots_[to].hash));
+  copy_value(e, dup);
+  attach_entry(slot(to, dst_db), dup, when);
+  return true;
+}
+
+}  // namespace tally

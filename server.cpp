@@ -1,0 +1,452 @@
+// tally-server: main, the listener and the workers' epoll event loops.
+//
+// Threads: `workers` threads (thread_pool.h), each owning an epoll instance, the connections it
+// accepted, and an eventfd other threads write to wake it (CLIENT KILL, shutdown). The one listening
+// socket sits in every worker's epoll with EPOLLEXCLUSIVE, so the kernel hands each new connection
+// to one idle worker. A worker reads a connection, runs every complete command in the bytes it read,
+// in order, inline under shard locks (db.h), and writes all the replies with one write(). EPOLLOUT is
+// armed only while a socket's send buffer is full. The main thread waits for SIGINT/SIGTERM (SHUTDOWN
+// raises SIGTERM), then stops and joins the workers.
+//
+// Input path: a connection with no partial command reads into its worker's scratch buffer and parses
+// there; only a trailing partial command is copied into the connection's own buffer, so idle
+// connections hold no input memory.
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+#include <algorithm>
+
+#include "commands.h"
+#include "config.h"
+#include "log.h"
+#include "state.h"
+#include "thread_pool.h"
+
+namespace tally {
+namespace {
+
+constexpr const char* kVersion = "0.1.0";
+constexpr std::size_t kScratchSize = 64 * 1024;
+constexpr std::size_t kExpireBudget = 200;  // entries per database per shard per active-expiry step
+constexpr std::size_t kIdleBufferKeep = 16 * 1024;
+
+std::string errno_text() { return std::strerror(errno); }
+
+std::string endpoint(const sockaddr_storage& ss) {
+  char ip[INET6_ADDRSTRLEN] = "?";
+  int port = 0;
+  if (ss.ss_family == AF_INET) {
+    auto* a = reinterpret_cast<const sockaddr_in*>(&ss);
+    inet_ntop(AF_INET, &a->sin_addr, ip, sizeof ip);
+    port = ntohs(a->sin_port);
+  } else if (ss.ss_family == AF_INET6) {
+    auto* a = reinterpret_cast<const sockaddr_in6*>(&ss);
+    inet_ntop(AF_INET6, &a->sin6_addr, ip, sizeof ip);
+    port = ntohs(a->sin6_port);
+  }
+  return std::string(ip) + ":" + std::to_string(port);
+}
+
+class Worker {
+ public:
+  Worker(ServerState& state, int index, int listen_fd);
+  ~Worker();
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+
+  void run(std::stop_token st);
+  void wake() {
+    uint64_t one = 1;
+    ssize_t r = write(wake_fd_, &one, sizeof one);
+    (void)r;  // a full eventfd counter already means "wake up"
+  }
+
+ private:
+  void accept_clients();
+  void handle_event(Client& c, uint32_t events);
+  // Reads once and runs what arrived; false if the connection must close now.
+  bool read_and_run(Client& c);
+  // Parses and runs commands from [data, data+len); returns the bytes consumed.
+  std::size_t run_commands(Client& c, const char* data, std::size_t len);
+  bool flush(Client& c);  // false on a write error
+  void close_client(Client& c);
+  void handle_wake();
+  void periodic(int64_t now);
+  void set_writable_interest(Client& c, bool on);
+
+  ServerState& state_;
+  const int index_;
+  const int listen_fd_;
+  int epoll_fd_ = -1;
+  char listen_tag_ = 0, wake_tag_ = 0;  // epoll data.ptr values that are not clients
+  int wake_fd_ = -1;
+  std::unordered_map<Client*, std::unique_ptr<Client>> clients_;  // the connections this worker owns
+  std::vector<std::unique_ptr<Client>> graveyard_;  // closed during the current event batch
+  std::unique_ptr<char[]> scratch_;
+  WorkerStats& stats_;
+  int64_t loop_now_ms_ = 0;  // the time after the last epoll_wait
+  int64_t next_expire_ms_ = 0;
+  int64_t next_timeout_check_ms_ = 0;
+};
+
+Worker::Worker(ServerState& state, int index, int listen_fd)
+    : state_(state), index_(index), listen_fd_(listen_fd), scratch_(new char[kScratchSize]),
+      stats_(*state.workers[static_cast<std::size_t>(index)]) {
+  epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
+  wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (epoll_fd_ < 0 || wake_fd_ < 0) {
+    log_line(LogLevel::kWarning, "epoll/eventfd: " + errno_text());
+    std::exit(1);
+  }
+  epoll_event ev{};
+  ev.events = EPOLLIN | EPOLLEXCLUSIVE;
+  ev.data.ptr = &listen_tag_;
+  epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, listen_fd_, &ev);
+  ev.events = EPOLLIN;
+  ev.data.ptr = &wake_tag_;
+  epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &ev);
+}
+
+Worker::~Worker() {
+  while (!clients_.empty()) close_client(*clients_.begin()->second);
+  graveyard_.clear();
+  close(wake_fd_);
+  close(epoll_fd_);
+}
+
+void Worker::run(std::stop_token st) {
+  epoll_event events[256];
+  while (!st.stop_requested()) {
+    int64_t now = now_ms();
+    int64_t hz = std::max<int64_t>(1, std::min<int64_t>(500, state_.config.hz.load()));
+    if (now >= next_expire_ms_) periodic(now);
+    int wait_ms = static_cast<int>(std::clamp<int64_t>(next_expire_ms_ - now, 0, 1000 / hz));
+    int n = epoll_wait(epoll_fd_, events, 256, wait_ms);
+    if (n < 0 && errno != EINTR) {
+      log_line(LogLevel::kWarning, "epoll_wait: " + errno_text());
+      return;
+    }
+    loop_now_ms_ = now_ms();
+    for (int i = 0; i < n; ++i) {
+      void* tag = events[i].data.ptr;
+      if (tag == &listen_tag_) {
+        accept_clients();
+      } else if (tag == &wake_tag_) {
+        handle_wake();
+      } else if (Client* c = static_cast<Client*>(tag); !c->closed) {
+        handle_event(*c, events[i].events);
+      }
+    }
+    graveyard_.clear();
+  }
+}
+
+void Worker::accept_clients() {
+  for (int i = 0; i < 64; ++i) {
+    sockaddr_storage peer{};
+    socklen_t len = sizeof peer;
+    int fd = accept4(listen_fd_, reinterpret_cast<sockaddr*>(&peer), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) return;  // EAGAIN: another worker took it, or none left
+    state_.total_connections.fetch_add(1, std::memory_order_relaxed);
+    if (static_cast<int64_t>(state_.clients.count()) >= state_.config.maxclients.load()) {
+      static constexpr char kMsg[] = "-ERR max number of clients reached\r\n";
+      ssize_t r = write(fd, kMsg, sizeof kMsg - 1);
+      (void)r;
+      close(fd);
+      state_.rejected_connections.fetch_add(1, std::memory_order_relaxed);
+      continue;
+    }
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    if (int64_t ka = state_.config.tcp_keepalive.load(); ka > 0) {
+      int idle = static_cast<int>(std::min<int64_t>(ka, INT_MAX));
+      setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
+      setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
+    }
+    auto c = std::make_unique<Client>(state_.next_client_id.fetch_add(1), fd);
+    c->worker = index_;
+    c->addr = endpoint(peer);
+    sockaddr_storage local{};
+    len = sizeof local;
+    getsockname(fd, reinterpret_cast<sockaddr*>(&local), &len);
+    c->laddr = endpoint(local);
+    c->created_ms = now_ms();
+    c->last_interaction_ms = c->created_ms;
+    c->authenticated = state_.config.get_requirepass().empty();
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.ptr = c.get();
+    epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev);
+    state_.clients.add(c.get());
+    Client* key = c.get();
+    clients_[key] = std::move(c);
+  }
+}
+
+void Worker::handle_event(Client& c, uint32_t events) {
+  if (events & EPOLLOUT) {
+    if (!flush(c)) return close_client(c);
+  }
+  if (events & (EPOLLIN | EPOLLERR | EPOLLHUP)) {
+    if (!read_and_run(c)) return close_client(c);
+  }
+  if (c.close_after_reply && c.out.empty()) return close_client(c);
+}
+
+bool Worker::read_and_run(Client& c) {
+  bool partial = !c.in.empty();
+  char* dst;
+  std::size_t room;
+  if (partial) {
+    std::size_t hint = c.parser.bytes_hint();
+    std::size_t want = hint > c.in.size() ? hint - c.in.size() : 0;
+    c.in.ensure_tail(std::max<std::size_t>(want, 16 * 1024));
+    dst = c.in.tail();
+    room = c.in.tail_room();
+  } else {
+    dst = scratch_.get();
+    room = kScratchSize;
+  }
+  ssize_t n = read(c.fd, dst, room);
+  if (n == 0) return false;
+  if (n < 0) return errno == EAGAIN || errno == EINTR;
+  stats_.net_input_bytes.fetch_add(static_cast<uint64_t>(n), std::memory_order_relaxed);
+  c.last_interaction_ms.store(loop_now_ms_, std::memory_order_relaxed);
+  if (partial) {
+    c.in.commit(static_cast<std::size_t>(n));
+    c.in.consume(run_commands(c, c.in.data(), c.in.size()));
+  } else {
+    std::size_t used = run_commands(c, dst, static_cast<std::size_t>(n));
+    if (used < static_cast<std::size_t>(n) && !c.close_after_reply) c.in.append(dst + used, n - used);
+  }
+  if (c.close_after_reply) c.in.clear();
+  c.in.shrink_if_idle(kIdleBufferKeep);
+  c.qbuf_bytes.store(c.in.size(), std::memory_order_relaxed);
+  if (int64_t limit = state_.config.client_query_buffer_limit.load(); static_cast<int64_t>(c.in.size()) > limit) {
+    log_line(LogLevel::kWarning, "Closing client " + c.addr + " that reached max query buffer length");
+    return false;
+  }
+  return flush(c);
+}
+
+std::size_t Worker::run_commands(Client& c, const char* data, std::size_t len) {
+  std::size_t pos = 0;
+  CmdStats* cmd_stats = stats_.cmd.data();
+  while (pos < len && !c.close_after_reply && !c.kill_requested.load(std::memory_order_relaxed)) {
+    ParserLimits limits;
+    limits.max_bulk_len = state_.config.proto_max_bulk_len.load(std::memory_order_relaxed);
+    limits.authenticated = c.authenticated;
+    std::size_t consumed = 0;
+    ParseStatus st = c.parser.parse(data + pos, len - pos, limits, &consumed);
+    if (st == ParseStatus::kNeedMore) break;
+    if (st == ParseStatus::kError) {
+      c.writer.error(c.parser.error());
+      c.close_after_reply = true;
+      log_line(LogLevel::kVerbose, "Protocol error from client " + c.addr + ": " + std::string(c.parser.error()));
+      return len;
+    }
+    if (st == ParseStatus::kCommand) dispatch(state_, c, c.parser.argv(), cmd_stats);
+    pos += consumed;
+  }
+  return pos;
+}
+
+bool Worker::flush(Client& c) {
+  while (!c.out.empty()) {
+    ssize_t n = write(c.fd, c.out.data(), c.out.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno != EAGAIN) return false;
+      break;
+    }
+    stats_.net_output_bytes.fetch_add(static_cast<uint64_t>(n), std::memory_order_relaxed);
+    c.out.consume(static_cast<std::size_t>(n));
+  }
+  c.obuf_bytes.store(c.out.size(), std::memory_order_relaxed);
+  set_writable_interest(c, !c.out.empty());
+  c.out.shrink_if_idle(kIdleBufferKeep);
+  return true;
+}
+
+void Worker::set_writable_interest(Client& c, bool on) {
+  if (c.want_write == on) return;
+  c.want_write = on;
+  epoll_event ev{};
+  ev.events = on ? (EPOLLIN | EPOLLOUT) : EPOLLIN;
+  ev.data.ptr = &c;
+  epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, c.fd, &ev);
+}
+
+// Closes now; the Client object lives until the current event batch ends, because later events of
+// the same batch may still point to it.
+void Worker::close_client(Client& c) {
+  if (c.closed) return;
+  c.closed = true;
+  state_.clients.remove(&c);
+  epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, c.fd, nullptr);
+  close(c.fd);
+  auto it = clients_.find(&c);
+  graveyard_.push_back(std::move(it->second));
+  clients_.erase(it);
+}
+
+void Worker::handle_wake() {
+  uint64_t v;
+  ssize_t r = read(wake_fd_, &v, sizeof v);
+  (void)r;
+  std::vector<Client*> doomed;
+  for (auto& [ptr, c] : clients_)
+    if (c->kill_requested.load()) doomed.push_back(ptr);
+  for (Client* c : doomed) close_client(*c);
+}
+
+// Active expiry for this worker's share of the shards, and idle-client timeouts.
+void Worker::periodic(int64_t now) {
+  Keyspace& ks = *state_.keyspace;
+  int workers = static_cast<int>(state_.workers.size());
+  bool more = false;
+  for (uint32_t s = static_cast<uint32_t>(index_); s < ks.shard_count(); s += static_cast<uint32_t>(workers))
+    more |= ks.active_expire(s, now, kExpireBudget) >= kExpireBudget;
+  int64_t hz = std::max<int64_t>(1, std::min<int64_t>(500, state_.config.hz.load()));
+  next_expire_ms_ = now + (more ? 1 : 1000 / hz);
+  int64_t timeout_s = state_.config.timeout.load();
+  if (timeout_s <= 0 || now < next_timeout_check_ms_) return;
+  next_timeout_check_ms_ = now + 1000;
+  std::vector<Client*> idle;
+  for (auto& [ptr, c] : clients_)
+    if (now - c->last_interaction_ms.load() > timeout_s * 1000) idle.push_back(ptr);
+  for (Client* c : idle) close_client(*c);
+}
+
+int open_listener(const Config& cfg) {
+  sockaddr_storage ss{};
+  socklen_t len;
+  int family = cfg.bind.find(':') != std::string::npos ? AF_INET6 : AF_INET;
+  if (family == AF_INET) {
+    auto* a = reinterpret_cast<sockaddr_in*>(&ss);
+    a->sin_family = AF_INET;
+    a->sin_port = htons(static_cast<uint16_t>(cfg.port));
+    if (inet_pton(AF_INET, cfg.bind.c_str(), &a->sin_addr) != 1) return -2;
+    len = sizeof(sockaddr_in);
+  } else {
+    auto* a = reinterpret_cast<sockaddr_in6*>(&ss);
+    a->sin6_family = AF_INET6;
+    a->sin6_port = htons(static_cast<uint16_t>(cfg.port));
+    if (inet_pton(AF_INET6, cfg.bind.c_str(), &a->sin6_addr) != 1) return -2;
+    len = sizeof(sockaddr_in6);
+  }
+  int fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  int one = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  if (bind(fd, reinterpret_cast<sockaddr*>(&ss), len) < 0 || listen(fd, 511) < 0) {
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    return -1;
+  }
+  return fd;
+}
+
+int default_workers() {
+  long n = sysconf(_SC_NPROCESSORS_ONLN);
+  return n > 0 ? static_cast<int>(n) : 1;
+}
+
+std::string executable_path() {
+  char buf[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+  return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string();
+}
+
+int run_server(ServerState& state) {
+  Config& cfg = state.config;
+  if (cfg.workers <= 0) cfg.workers = default_workers();
+  {
+    std::lock_guard lock(cfg.mu);
+    if (!cfg.dir.empty() && mkdir(cfg.dir.c_str(), 0755) < 0 && errno != EEXIST) {
+      log_line(LogLevel::kWarning, "Can't create directory '" + cfg.dir + "': " + errno_text());
+      return 1;
+    }
+  }
+  int listen_fd = open_listener(cfg);
+  if (listen_fd < 0) {
+    log_line(LogLevel::kWarning, "Failed listening on " + cfg.bind + ":" + std::to_string(cfg.port) + ": " +
+                                     (listen_fd == -2 ? std::string("bad bind address") : errno_text()));
+    return 1;
+  }
+  state.tcp_port = cfg.port;
+  state.executable = executable_path();
+  state.init_keyspace();
+  for (int i = 0; i < cfg.workers; ++i)
+    state.workers.push_back(std::make_unique<WorkerStats>(state.commands.count_ids()));
+
+  // Signals: the main thread waits for them; workers never see them.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  std::vector<std::unique_ptr<Worker>> workers;
+  for (int i = 0; i < cfg.workers; ++i) workers.push_back(std::make_unique<Worker>(state, i, listen_fd));
+  state.clients.wake_worker = [&workers](int w) {
+    if (w >= 0 && static_cast<std::size_t>(w) < workers.size()) workers[static_cast<std::size_t>(w)]->wake();
+  };
+  state.request_shutdown = [] { kill(getpid(), SIGTERM); };
+
+  log_line(LogLevel::kNotice, std::string("Tally ") + kVersion + " (Redis 7.0.15 compatible) pid=" +
+                                  std::to_string(getpid()) + " port=" + std::to_string(cfg.port) +
+                                  " workers=" + std::to_string(cfg.workers) + " shards=" + std::to_string(cfg.shards) +
+                                  " databases=" + std::to_string(cfg.databases));
+  {
+    ThreadPool pool(cfg.workers, [&workers](std::stop_token st, int i) { workers[static_cast<std::size_t>(i)]->run(st); });
+    log_line(LogLevel::kNotice, "Ready to accept connections tcp");
+    int sig = 0;
+    sigwait(&set, &sig);
+    log_line(LogLevel::kNotice, std::string("Received ") + (sig == SIGINT ? "SIGINT" : "SIGTERM") +
+                                    " scheduling shutdown...");
+    pool.request_stop();
+    for (auto& w : workers) w->wake();
+  }  // joins the workers
+  state.clients.wake_worker = nullptr;
+  workers.clear();
+  close(listen_fd);
+  log_line(LogLevel::kNotice, "Tally is now ready to exit, bye bye...");
+  return 0;
+}
+
+}  // namespace
+}  // namespace tally
+
+int main(int argc, char** argv) {
+  tally::ServerState state;
+  std::string error = tally::parse_args(argc, argv, &state.config);
+  if (!error.empty()) {
+    std::fprintf(stderr, "\n*** FATAL CONFIG FILE ERROR (Tally %s) ***\n%s\n", tally::kVersion, error.c_str());
+    return 1;
+  }
+  {
+    std::lock_guard lock(state.config.mu);
+    tally::log_open(state.config.logfile, static_cast<tally::LogLevel>(state.config.loglevel.load()));
+  }
+  return tally::run_server(state);
+}

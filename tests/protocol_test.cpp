@@ -1,0 +1,654 @@
+// RequestParser, split_args, ReplyWriter and the double formatters. Expected bytes and error texts
+// were captured from redis-server 7.0.15. The parser is checked by feeding the same stream whole,
+// a byte at a time and in random fragments through a real Buffer (so the bytes move between calls)
+// and requiring identical results.
+#include "protocol.h"
+
+#include <gtest/gtest.h>
+
+#include <cctype>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <limits>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "buffer.h"
+#include "errors.h"
+
+namespace tally {
+namespace {
+
+using std::string_literals::operator""s;
+
+// What one parse() call that did not need more input produced.
+struct Event {
+  ParseStatus status;
+  std::vector<std::string> argv;  // kCommand
+  std::string error;              // kError
+  bool operator==(const Event&) const = default;
+};
+
+Event command(std::vector<std::string> argv) { return {ParseStatus::kCommand, std::move(argv), {}}; }
+Event empty() { return {ParseStatus::kEmpty, {}, {}}; }
+Event error(std::string_view e) { return {ParseStatus::kError, {}, std::string(e)}; }
+
+std::ostream& operator<<(std::ostream& os, const Event& e) {
+  os << static_cast<int>(e.status) << "[";
+  for (const auto& a : e.argv) os << a.size() << ":" << a << ",";
+  return os << "]" << e.error;
+}
+
+// A connection's read side: appends each fragment to a Buffer and parses as far as it can, the way
+// the worker does. Stops at the first error.
+class Conn {
+ public:
+  explicit Conn(ParserLimits limits = {}) : limits_(limits) {}
+
+  void feed(std::string_view bytes) {
+    if (failed_) return;
+    in_.append(bytes);
+    for (;;) {
+      std::size_t consumed = 0;
+      ParseStatus st = parser_.parse(in_.data(), in_.size(), limits_, &consumed);
+      if (st == ParseStatus::kNeedMore) return;
+      if (st == ParseStatus::kError) {
+        events_.push_back(error(parser_.error()));
+        failed_ = true;
+        return;
+      }
+      Event e{st, {}, {}};
+      for (auto a : parser_.argv()) e.argv.emplace_back(a);
+      events_.push_back(std::move(e));
+      EXPECT_GT(consumed, 0u);
+      in_.consume(consumed);
+    }
+  }
+
+  const std::vector<Event>& events() const { return events_; }
+  std::size_t pending() const { return in_.size(); }
+  RequestParser& parser() { return parser_; }
+
+ private:
+  ParserLimits limits_;
+  RequestParser parser_;
+  Buffer in_;
+  std::vector<Event> events_;
+  bool failed_ = false;
+};
+
+std::vector<Event> feed_whole(std::string_view s, ParserLimits l = {}) {
+  Conn c(l);
+  c.feed(s);
+  return c.events();
+}
+
+std::vector<Event> feed_bytes(std::string_view s, ParserLimits l = {}) {
+  Conn c(l);
+  for (char ch : s) c.feed({&ch, 1});
+  return c.events();
+}
+
+std::vector<Event> feed_random(std::string_view s, std::mt19937& rng, ParserLimits l = {}) {
+  Conn c(l);
+  std::size_t i = 0;
+  while (i < s.size()) {
+    std::size_t n = std::uniform_int_distribution<std::size_t>(1, 64)(rng);
+    n = std::min(n, s.size() - i);
+    c.feed(s.substr(i, n));
+    i += n;
+  }
+  return c.events();
+}
+
+// Checks that all three ways of feeding agree with the expectation.
+void expect_events(std::string_view s, const std::vector<Event>& want, ParserLimits l = {}) {
+  std::mt19937 rng(42);
+  EXPECT_EQ(feed_whole(s, l), want) << "whole: " << s;
+  EXPECT_EQ(feed_bytes(s, l), want) << "bytes: " << s;
+  EXPECT_EQ(feed_random(s, rng, l), want) << "fragments: " << s;
+}
+
+std::string mbulk(const std::vector<std::string>& args) {
+  std::string s = "*" + std::to_string(args.size()) + "\r\n";
+  for (const auto& a : args) s += "$" + std::to_string(a.size()) + "\r\n" + a + "\r\n";
+  return s;
+}
+
+// ------------------------------------------------------------------------------------------------
+// Well-formed requests
+
+TEST(ParserTest, MultibulkWhole) {
+  RequestParser p;
+  std::string s = "*2\r\n$3\r\nGET\r\n$1\r\nk\r\nextra";
+  std::size_t consumed = 0;
+  ASSERT_EQ(p.parse(s.data(), s.size(), {}, &consumed), ParseStatus::kCommand);
+  EXPECT_EQ(consumed, s.size() - 5);
+  ASSERT_EQ(p.argv().size(), 2u);
+  EXPECT_EQ(p.argv()[0], "GET");
+  EXPECT_EQ(p.argv()[1], "k");
+  // The views point into the input bytes.
+  EXPECT_EQ(p.argv()[0].data(), s.data() + 8);
+}
+
+TEST(ParserTest, BinarySafeBulks) {
+  std::string bin = "a\r\nb\0c$*\n"s;
+  expect_events(mbulk({"SET", bin, ""}), {command({"SET", bin, ""})});
+}
+
+TEST(ParserTest, InlineBasics) {
+  expect_events("PING\r\n", {command({"PING"})});
+  expect_events("PING\n", {command({"PING"})});
+  expect_events("  PING  \r\n", {command({"PING"})});
+  expect_events("SET k \"a\\x41\\n\"\r\n", {command({"SET", "k", "aA\n"})});
+  expect_events("SET k \"\"\r\n", {command({"SET", "k", ""})});  // empty arguments are kept
+  expect_events("\rPING\n", {command({"PING"})});
+  expect_events("PING\r\r\n", {command({"PING"})});
+  expect_events("ECHO a\x0b"
+                "b\r\n",
+                {command({"ECHO", "a\x0b"
+                                  "b"})});
+}
+
+TEST(ParserTest, EmptyRequests) {
+  expect_events("*0\r\nPING\r\n", {empty(), command({"PING"})});
+  expect_events("*-1\r\nPING\r\n", {empty(), command({"PING"})});
+  expect_events("*-5\r\n", {empty()});
+  expect_events("\r\n\r\nPING\n", {empty(), empty(), command({"PING"})});
+  expect_events("   \r\n", {empty()});
+  expect_events("\n", {empty()});
+
+  RequestParser p;
+  std::size_t consumed = 0;
+  ASSERT_EQ(p.parse("*0\r\nX", 5, {}, &consumed), ParseStatus::kEmpty);
+  EXPECT_EQ(consumed, 4u);
+  ASSERT_EQ(p.parse("  \r\nX", 5, {}, &consumed), ParseStatus::kEmpty);
+  EXPECT_EQ(consumed, 4u);
+  EXPECT_TRUE(p.argv().empty());
+}
+
+TEST(ParserTest, LenientLikeRedis) {
+  // The 2 bytes after a bulk and the byte after a length line's '\r' are not checked.
+  expect_events("*1\r\n$4\r\nPINGxx", {command({"PING"})});
+  expect_events("*1\rX$4\rXPINGxx*1\r\n$1\r\na\r\n", {command({"PING"}), command({"a"})});
+}
+
+TEST(ParserTest, NeedsTheByteAfterCr) {
+  Conn c;
+  c.feed("*1\r");
+  EXPECT_TRUE(c.events().empty());
+  c.feed("\n$4\r");
+  EXPECT_TRUE(c.events().empty());
+  c.feed("\nPING\r");
+  EXPECT_TRUE(c.events().empty());  // the bulk needs its 2 trailing bytes
+  c.feed("\n");
+  EXPECT_EQ(c.events(), std::vector<Event>{command({"PING"})});
+  EXPECT_EQ(c.pending(), 0u);
+}
+
+TEST(ParserTest, NulHidesTheLineEnd) {
+  // Redis finds line ends with strchr(), which stops at a NUL: such a line never completes.
+  Conn c;
+  c.feed("*1\0\r\n$4\r\nPING\r\n"s);
+  EXPECT_TRUE(c.events().empty());
+  c.feed(std::string(65536, 'x'));
+  EXPECT_EQ(c.events(), std::vector<Event>{error(err::kProtoMbulkCountTooBig)});
+
+  Conn inl;
+  inl.feed("PING\0\r\nPING\r\n"s);
+  EXPECT_TRUE(inl.events().empty());
+  inl.feed(std::string(65536, 'x'));
+  EXPECT_EQ(inl.events(), std::vector<Event>{error(err::kProtoInlineTooBig)});
+}
+
+TEST(ParserTest, PipelineLeavesIncompleteTail) {
+  Conn c;
+  c.feed(mbulk({"PING"}) + "*1\r\n$4\r\nPI");
+  EXPECT_EQ(c.events(), std::vector<Event>{command({"PING"})});
+  EXPECT_EQ(c.pending(), 10u);
+}
+
+// ------------------------------------------------------------------------------------------------
+// Protocol errors: every class, with Redis's exact text.
+
+struct ErrorCase {
+  std::string input;
+  std::string_view error;
+};
+
+TEST(ParserTest, ErrorsHaveRedisTexts) {
+  const std::string too_long(65536, '1');
+  const std::vector<ErrorCase> cases = {
+      {"*abc\r\n", err::kProtoMultibulkLen},
+      {"*1 \r\n", err::kProtoMultibulkLen},
+      {"*+1\r\n", err::kProtoMultibulkLen},
+      {"*01\r\n", err::kProtoMultibulkLen},
+      {"*-0\r\n", err::kProtoMultibulkLen},
+      {"*\r\n", err::kProtoMultibulkLen},
+      {"*2147483648\r\n", err::kProtoMultibulkLen},
+      {"*99999999999999999999\r\n", err::kProtoMultibulkLen},
+      {"*1\r\n$abc\r\n", err::kProtoBulkLen},
+      {"*1\r\n$-1\r\n", err::kProtoBulkLen},
+      {"*1\r\n$+4\r\nPING\r\n", err::kProtoBulkLen},
+      {"*1\r\n$04\r\nPING\r\n", err::kProtoBulkLen},
+      {"*1\r\n$\r\n", err::kProtoBulkLen},
+      {"*1\r\n$536870913\r\n", err::kProtoBulkLen},
+      {"*1\r\nG\r\n", "ERR Protocol error: expected '$', got 'G'"},
+      {"*1\r\n\r\n", "ERR Protocol error: expected '$', got ' '"},
+      {"*1\r\n\n\r\n", "ERR Protocol error: expected '$', got ' '"},
+      {"*2\r\n$4\r\nECHO\r\n:1\r\n", "ERR Protocol error: expected '$', got ':'"},
+      {"ECHO \"abc\r\n", err::kProtoUnbalanced},
+      {"ECHO 'a'b\r\n", err::kProtoUnbalanced},
+      {"ECHO \"a\"\"b\"\r\n", err::kProtoUnbalanced},
+      {"ECHO a\"b\"c\r\n", err::kProtoUnbalanced},
+      {"ECHO \"a\\\r\n", err::kProtoUnbalanced},
+      {std::string(65537, 'P'), err::kProtoInlineTooBig},
+      {"*" + too_long, err::kProtoMbulkCountTooBig},
+      {"*1\r\n$" + too_long, err::kProtoBulkCountTooBig},
+      {"*1\r\nX" + too_long, err::kProtoBulkCountTooBig},  // size is checked before the '$'
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.input.substr(0, 40));
+    expect_events(c.input, {error(c.error)});
+  }
+}
+
+TEST(ParserTest, ErrorAfterGoodCommands) {
+  expect_events(mbulk({"PING"}) + "PING\r\n*1\r\n$x\r\n" + mbulk({"PING"}),
+                {command({"PING"}), command({"PING"}), error(err::kProtoBulkLen)});
+}
+
+TEST(ParserTest, LimitsAreInclusive) {
+  // Redis refuses only more than 64 KiB of pending bytes without a line end.
+  const std::string ones(65535, '1');
+  for (const std::string& s : {"*" + ones, "*1\r\n$" + ones, std::string(65536, 'P')}) {
+    EXPECT_TRUE(feed_whole(s).empty());
+  }
+  EXPECT_TRUE(feed_whole("*2147483647\r\n").empty());   // INT_MAX arguments: waits for them
+  EXPECT_TRUE(feed_whole("*1\r\n$536870912\r\n").empty());  // exactly proto-max-bulk-len
+  ParserLimits small;
+  small.max_bulk_len = 3;
+  EXPECT_EQ(feed_whole(mbulk({"abc"}), small), std::vector<Event>{command({"abc"})});
+  EXPECT_EQ(feed_whole(mbulk({"abcd"}), small), std::vector<Event>{error(err::kProtoBulkLen)});
+  small.max_inline_len = 10;
+  EXPECT_TRUE(feed_whole(std::string(10, 'P'), small).empty());
+  EXPECT_EQ(feed_whole(std::string(11, 'P'), small), std::vector<Event>{error(err::kProtoInlineTooBig)});
+}
+
+TEST(ParserTest, UnauthenticatedLimits) {
+  ParserLimits unauth;
+  unauth.authenticated = false;
+  std::vector<std::string> ten(10, "a");
+  std::vector<std::string> eleven(11, "a");
+  expect_events(mbulk(ten), {command(ten)}, unauth);
+  expect_events(mbulk(eleven), {error(err::kProtoUnauthMultibulk)}, unauth);
+  expect_events(mbulk(eleven), {command(eleven)});
+  std::string big(16384, 'v');
+  expect_events(mbulk({"SET", "k", big}), {command({"SET", "k", big})}, unauth);
+  expect_events("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$16385\r\n", {error(err::kProtoUnauthBulk)}, unauth);
+  // The general checks come first.
+  expect_events("*1\r\n$-1\r\n", {error(err::kProtoBulkLen)}, unauth);
+  expect_events("*2147483648\r\n", {error(err::kProtoMultibulkLen)}, unauth);
+  // Inline requests have no unauthenticated limit.
+  expect_events("A B C D E F G H I J K L\r\n", {command({"A", "B", "C", "D", "E", "F", "G", "H", "I", "J", "K", "L"})},
+                unauth);
+}
+
+TEST(ParserTest, ErrorResetsForReuse) {
+  RequestParser p;
+  std::size_t consumed = 0;
+  ASSERT_EQ(p.parse("*1\r\n$x\r\n", 8, {}, &consumed), ParseStatus::kError);
+  EXPECT_EQ(p.error(), err::kProtoBulkLen);
+  std::string ok = mbulk({"PING"});
+  ASSERT_EQ(p.parse(ok.data(), ok.size(), {}, &consumed), ParseStatus::kCommand);
+  EXPECT_EQ(consumed, ok.size());
+}
+
+TEST(ParserTest, ResetDropsProgress) {
+  RequestParser p;
+  std::size_t consumed = 0;
+  ASSERT_EQ(p.parse("*2\r\n$3\r\nGET\r\n", 13, {}, &consumed), ParseStatus::kNeedMore);
+  p.reset();
+  std::string fresh = mbulk({"PING"});
+  ASSERT_EQ(p.parse(fresh.data(), fresh.size(), {}, &consumed), ParseStatus::kCommand);
+  ASSERT_EQ(p.argv().size(), 1u);
+  EXPECT_EQ(p.argv()[0], "PING");
+}
+
+TEST(ParserTest, BytesHintForLargeBulk) {
+  RequestParser p;
+  std::string head = "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$100000\r\n";
+  std::string s = head + std::string(500, 'v');
+  std::size_t consumed = 0;
+  ASSERT_EQ(p.parse(s.data(), s.size(), {}, &consumed), ParseStatus::kNeedMore);
+  EXPECT_EQ(p.bytes_hint(), head.size() + 100000 + 2);
+  s += std::string(100000 - 500, 'v') + "\r";
+  ASSERT_EQ(p.parse(s.data(), s.size(), {}, &consumed), ParseStatus::kNeedMore);
+  EXPECT_EQ(p.bytes_hint(), head.size() + 100002);
+  s += "\n";
+  ASSERT_EQ(p.parse(s.data(), s.size(), {}, &consumed), ParseStatus::kCommand);
+  EXPECT_EQ(consumed, s.size());
+  EXPECT_EQ(p.argv()[2].size(), 100000u);
+  EXPECT_EQ(p.bytes_hint(), 0u);
+  // Unknown while a length line is incomplete.
+  ASSERT_EQ(p.parse("*1\r\n$10", 7, {}, &consumed), ParseStatus::kNeedMore);
+  EXPECT_EQ(p.bytes_hint(), 0u);
+}
+
+// ------------------------------------------------------------------------------------------------
+// Fragmented and randomised input
+
+// Encodes an argument for an inline request so that split_args gives it back.
+std::string inline_quote(const std::string& a, std::mt19937& rng) {
+  bool plain = !a.empty();
+  for (char c : a) plain = plain && std::isalnum(static_cast<unsigned char>(c));
+  if (plain && rng() % 2) return a;
+  if (rng() % 4 == 0 && a.find_first_of("'\\\n"s + '\0') == std::string::npos) {
+    return "'" + a + "'";
+  }
+  std::string q = "\"";
+  for (char c : a) {
+    if (c == '"' || c == '\\') {
+      q += '\\';
+      q += c;
+    } else if (c == '\n') {
+      q += "\\n";
+    } else if (std::isprint(static_cast<unsigned char>(c)) && c != '\r') {
+      q += c;
+    } else {
+      char buf[8];
+      std::snprintf(buf, sizeof(buf), "\\x%02x", static_cast<unsigned char>(c));
+      q += buf;
+    }
+  }
+  return q + "\"";
+}
+
+std::string random_arg(std::mt19937& rng) {
+  static const std::string kAlphabet = "abcXYZ019 \"'\\\r\n\t\0*$"s;
+  std::size_t n = rng() % 4 == 0 ? rng() % 200 : rng() % 8;
+  std::string a;
+  for (std::size_t i = 0; i < n; ++i) {
+    a += rng() % 8 == 0 ? static_cast<char>(rng()) : kAlphabet[rng() % kAlphabet.size()];
+  }
+  return a;
+}
+
+TEST(ParserTest, RandomPipelinesAgreeHoweverFed) {
+  std::mt19937 rng(7);
+  for (int round = 0; round < 200; ++round) {
+    std::string stream;
+    std::vector<Event> want;
+    int n = 1 + static_cast<int>(rng() % 30);
+    for (int i = 0; i < n; ++i) {
+      int kind = static_cast<int>(rng() % 10);
+      if (kind == 0) {
+        stream += rng() % 2 ? "*0\r\n" : (rng() % 2 ? "\r\n" : "  \t\n");
+        want.push_back(empty());
+        continue;
+      }
+      std::vector<std::string> args(1 + rng() % 6);
+      for (auto& a : args) a = random_arg(rng);
+      if (kind < 4) {
+        args[0] = "CMD" + std::to_string(i);  // an inline request cannot start with '*'
+        std::string line;
+        for (const auto& a : args) line += inline_quote(a, rng) + (rng() % 3 ? " " : "\t ");
+        stream += line + (rng() % 2 ? "\r\n" : "\n");
+      } else {
+        stream += mbulk(args);
+      }
+      want.push_back(command(args));
+    }
+    SCOPED_TRACE(round);
+    expect_events(stream, want);
+  }
+}
+
+TEST(ParserTest, HugeCommandInTinyFragmentsIsLinear) {
+  // 100k arguments (~700 KB) fed one byte per call. A parser that rescans from the command start
+  // would need ~10^11 steps; a linear one takes milliseconds. The bound is ~100x the expected
+  // time, so only a quadratic parser can fail it.
+  constexpr int kArgs = 100000;
+  std::string s = "*" + std::to_string(kArgs) + "\r\n";
+  for (int i = 0; i < kArgs; ++i) s += "$1\r\n" + std::string(1, static_cast<char>('a' + i % 26)) + "\r\n";
+  auto start = std::chrono::steady_clock::now();
+  Conn c;
+  for (char ch : s) c.feed({&ch, 1});
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  ASSERT_EQ(c.events().size(), 1u);
+  ASSERT_EQ(c.events()[0].argv.size(), static_cast<std::size_t>(kArgs));
+  EXPECT_EQ(c.events()[0].argv[kArgs - 1], std::string(1, static_cast<char>('a' + (kArgs - 1) % 26)));
+  EXPECT_LT(secs, 10.0);
+}
+
+TEST(ParserTest, LongLinesInTinyFragmentsAreLinear) {
+  // A 60 KB inline line and a 60 KB length line, a byte per call: each is scanned once.
+  std::string line = "ECHO " + std::string(60000, 'x') + "\r\n";
+  std::string count = "*" + std::string(59999, '1') + "\r\n";
+  auto start = std::chrono::steady_clock::now();
+  auto a = feed_bytes(line);
+  auto b = feed_bytes(count);
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  ASSERT_EQ(a.size(), 1u);
+  EXPECT_EQ(a[0].argv[1].size(), 60000u);
+  EXPECT_EQ(b, std::vector<Event>{error(err::kProtoMultibulkLen)});
+  EXPECT_LT(secs, 10.0);
+}
+
+// ------------------------------------------------------------------------------------------------
+// split_args (sdssplitargs)
+
+std::vector<std::string> split(std::string_view s) {
+  std::vector<std::string> out{"stale"};
+  EXPECT_TRUE(split_args(s, &out)) << s;
+  return out;
+}
+
+bool splits(std::string_view s) {
+  std::vector<std::string> out;
+  return split_args(s, &out);
+}
+
+TEST(SplitArgsTest, Tokens) {
+  using V = std::vector<std::string>;
+  EXPECT_EQ(split(""), V{});
+  EXPECT_EQ(split(" \t\r\n\v\f"), V{});
+  EXPECT_EQ(split("a b\tc\nd\re"), (V{"a", "b", "c", "d", "e"}));
+  EXPECT_EQ(split("a\vb"), V{"a\vb"});  // \v and \f do not end an unquoted token
+  EXPECT_EQ(split("\va"), V{"a"});      // ... but are skipped between tokens
+  EXPECT_EQ(split("x\"a b\""), V{"xa b"});  // a quote may open mid-token
+  EXPECT_EQ(split("\"\" ''"), (V{"", ""}));
+  EXPECT_EQ(split("\"a\"\vb"), (V{"a", "b"}));  // any isspace() may follow a closing quote
+  EXPECT_EQ(split("a\0b c"s), V{"a"});           // a C string ends at NUL
+}
+
+TEST(SplitArgsTest, DoubleQuoteEscapes) {
+  using V = std::vector<std::string>;
+  EXPECT_EQ(split(R"("\n\r\t\b\a\\\"")"), V{"\n\r\t\b\a\\\""});
+  EXPECT_EQ(split(R"("\x41\x4a\x4A\xff")"), V{"AJJ\xff"});
+  EXPECT_EQ(split(R"("\x00")"), V{"\0"s});
+  EXPECT_EQ(split(R"("\q\xzz\x4")"), V{"qxzzx4"});  // unknown escapes keep the byte
+  EXPECT_EQ(split(R"("\xAg")"), V{"xAg"});
+  EXPECT_EQ(split(R"("it's")"), V{"it's"});
+}
+
+TEST(SplitArgsTest, SingleQuotes) {
+  using V = std::vector<std::string>;
+  EXPECT_EQ(split(R"('a\'b')"), V{"a'b"});
+  EXPECT_EQ(split(R"('\x41\n')"), V{"\\x41\\n"});
+  EXPECT_EQ(split(R"('say "hi"')"), V{"say \"hi\""});
+}
+
+TEST(SplitArgsTest, Unbalanced) {
+  EXPECT_FALSE(splits("\"abc"));
+  EXPECT_FALSE(splits("'abc"));
+  EXPECT_FALSE(splits("'a'b"));
+  EXPECT_FALSE(splits("\"a\"b"));
+  EXPECT_FALSE(splits("\"a\"\"b\""));
+  EXPECT_FALSE(splits("\"abc\\"));
+  EXPECT_FALSE(splits(R"('\\')"));  // only \' escapes, so the second backslash escapes the quote
+  EXPECT_FALSE(splits("\"a\0\""s));
+  std::vector<std::string> out{"x"};
+  EXPECT_FALSE(split_args("ok \"bad", &out));
+  EXPECT_TRUE(out.empty());
+}
+
+// ------------------------------------------------------------------------------------------------
+// ReplyWriter
+
+class WriterTest : public ::testing::Test {
+ protected:
+  std::string take() {
+    std::string s(out_.view());
+    out_.clear();
+    return s;
+  }
+  Buffer out_;
+  ReplyWriter w_{&out_};
+};
+
+TEST_F(WriterTest, Resp2) {
+  w_.simple("OK");
+  w_.ok();
+  w_.integer(0);
+  w_.integer(-42);
+  w_.integer(std::numeric_limits<int64_t>::min());
+  EXPECT_EQ(take(), "+OK\r\n+OK\r\n:0\r\n:-42\r\n:-9223372036854775808\r\n");
+  w_.bulk("foo");
+  w_.bulk("");
+  w_.bulk("a\r\nb"s);
+  EXPECT_EQ(take(), "$3\r\nfoo\r\n$0\r\n\r\n$4\r\na\r\nb\r\n");
+  w_.null();
+  w_.null_array();
+  w_.array(3);
+  w_.array(0);
+  w_.map(2);
+  w_.set(5);
+  w_.push(3);
+  EXPECT_EQ(take(), "$-1\r\n*-1\r\n*3\r\n*0\r\n*4\r\n*5\r\n*3\r\n");
+  w_.boolean(true);
+  w_.boolean(false);
+  w_.dbl(0.1);
+  w_.dbl(3);
+  w_.dbl(-std::numeric_limits<double>::infinity());
+  EXPECT_EQ(take(), ":1\r\n:0\r\n$19\r\n0.10000000000000001\r\n$1\r\n3\r\n$4\r\n-inf\r\n");
+  w_.verbatim("hello");
+  w_.bignum("12345678901234567890");
+  w_.raw("RAW");
+  EXPECT_EQ(take(), "$5\r\nhello\r\n$20\r\n12345678901234567890\r\nRAW");
+  EXPECT_EQ(w_.errors_written(), 0u);
+}
+
+TEST_F(WriterTest, Resp3) {
+  w_.set_resp(3);
+  EXPECT_EQ(w_.resp(), 3);
+  w_.null();
+  w_.null_array();
+  w_.map(2);
+  w_.set(5);
+  w_.push(3);
+  w_.array(1);
+  EXPECT_EQ(take(), "_\r\n_\r\n%2\r\n~5\r\n>3\r\n*1\r\n");
+  w_.boolean(true);
+  w_.boolean(false);
+  w_.dbl(0.1);
+  w_.dbl(std::numeric_limits<double>::infinity());
+  w_.dbl(-0.0);
+  w_.dbl(1e300);
+  EXPECT_EQ(take(), "#t\r\n#f\r\n,0.10000000000000001\r\n,inf\r\n,-0\r\n,1.0000000000000001e+300\r\n");
+  w_.verbatim("hello");
+  w_.verbatim("x", "markdown");
+  w_.verbatim("y", "md");
+  w_.bignum("-123");
+  EXPECT_EQ(take(), "=9\r\ntxt:hello\r\n=5\r\nmar:x\r\n=5\r\nmd :y\r\n(-123\r\n");
+  w_.simple("PONG");
+  w_.integer(7);
+  w_.bulk("b");
+  EXPECT_EQ(take(), "+PONG\r\n:7\r\n$1\r\nb\r\n");
+}
+
+TEST_F(WriterTest, ErrorsAreOneLineAndCounted) {
+  w_.error(err::kWrongType);
+  EXPECT_EQ(take(), "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n");
+  EXPECT_EQ(w_.errors_written(), 1u);
+  EXPECT_EQ(w_.last_error_prefix(), "WRONGTYPE");
+  w_.error("ERR bad\r\nthing\rhere\n");
+  EXPECT_EQ(take(), "-ERR bad  thing here\r\n");
+  EXPECT_EQ(w_.last_error_prefix(), "ERR");
+  w_.error("NOPROTO unsupported protocol version");
+  EXPECT_EQ(w_.last_error_prefix(), "NOPROTO");
+  // Redis takes the code only from a space within its first 32 bytes (counting the '-').
+  w_.error(std::string(30, 'X') + " rest");
+  EXPECT_EQ(w_.last_error_prefix(), std::string(30, 'X'));
+  w_.error(std::string(31, 'X') + " rest");
+  EXPECT_EQ(w_.last_error_prefix(), "ERR");
+  EXPECT_EQ(w_.errors_written(), 5u);
+  take();
+  w_.set_resp(3);
+  w_.error("ERR x");  // errors look the same in RESP3
+  EXPECT_EQ(take(), "-ERR x\r\n");
+}
+
+TEST_F(WriterTest, LargeBulkGrowsOnce) {
+  std::string big(1 << 20, 'z');
+  w_.bulk(big);
+  EXPECT_EQ(out_.size(), big.size() + 12);
+  EXPECT_EQ(out_.view().substr(0, 11), "$1048576\r\nz");
+}
+
+// ------------------------------------------------------------------------------------------------
+// Double formatting
+
+TEST(FormatTest, Double) {
+  EXPECT_EQ(format_double(0.1), "0.10000000000000001");
+  EXPECT_EQ(format_double(3), "3");
+  EXPECT_EQ(format_double(-0.0), "-0");
+  EXPECT_EQ(format_double(1e300), "1.0000000000000001e+300");
+  EXPECT_EQ(format_double(1e20), "1e+20");
+  EXPECT_EQ(format_double(1.5e-7), "1.4999999999999999e-07");
+  EXPECT_EQ(format_double(123456789012345678.0), "1.2345678901234568e+17");
+  EXPECT_EQ(format_double(1.7976931348623157e308), "1.7976931348623157e+308");
+  EXPECT_EQ(format_double(4e-320), "3.999955468730732e-320");
+  EXPECT_EQ(format_double(std::numeric_limits<double>::infinity()), "inf");
+  EXPECT_EQ(format_double(-std::numeric_limits<double>::infinity()), "-inf");
+}
+
+TEST(FormatTest, DoubleMatchesPrintf) {
+  std::mt19937_64 rng(3);
+  for (int i = 0; i < 200000; ++i) {
+    uint64_t bits = rng();
+    double v;
+    std::memcpy(&v, &bits, sizeof(v));
+    if (std::isnan(v) || std::isinf(v)) continue;
+    if (i % 2) v = static_cast<double>(static_cast<int64_t>(bits) >> (bits % 60));  // integers too
+    char buf[64];
+    std::snprintf(buf, sizeof(buf), "%.17g", v);
+    ASSERT_EQ(format_double(v), buf) << bits;
+  }
+}
+
+TEST(FormatTest, LongDouble) {
+  // Values from INCRBYFLOAT on redis-server 7.0.15.
+  EXPECT_EQ(format_long_double(10.5L + 0.1L), "10.6");
+  EXPECT_EQ(format_long_double(3.0e3L), "3000");
+  EXPECT_EQ(format_long_double(10.6L + 3.0e3L), "3010.60000000000000009");
+  EXPECT_EQ(format_long_double(-0.0L), "0");
+  EXPECT_EQ(format_long_double(-1e-20L), "0");
+  EXPECT_EQ(format_long_double(1e-17L), "0.00000000000000001");
+  EXPECT_EQ(format_long_double(-1.0L), "-1");
+  EXPECT_EQ(format_long_double(0.5L), "0.5");
+  EXPECT_EQ(format_long_double(1.0L + 1e300L),
+            "1000000000000000000008997324079559193870523944273290747938260082321265646596180935755849152083750497"
+            "1903503725086142748359035925561846729839130962605207486462873271356418436532940842551076060167897266"
+            "5293237003055138294762099454029477278188962060617926761162709741065056718738610569008942491510400614"
+            "4");
+  EXPECT_EQ(format_long_double(std::numeric_limits<long double>::infinity()), "inf");
+  EXPECT_EQ(format_long_double(-std::numeric_limits<long double>::infinity()), "-inf");
+  EXPECT_EQ(format_long_double(std::numeric_limits<long double>::max()).size(), 4933u);
+}
+
+}  // namespace
+}  // namespace tally
