@@ -16,7 +16,6 @@
 namespace tally {
 namespace {
 
-constexpr std::string_view kGtLt = "ERR GT and LT options at the same time are not compatible";
 
 enum ExpireFlag : unsigned { kNx = 1, kXx = 2, kGt = 4, kLt = 8 };
 
@@ -29,7 +28,7 @@ bool parse_expire_flags(Ctx& c, unsigned* flags) {
     else if (iequals(opt, "gt")) *flags |= kGt;
     else if (iequals(opt, "lt")) *flags |= kLt;
     else {
-      c.out.error("ERR Unsupported option " + std::string(opt));
+      c.out.error(err::unsupported_option(opt));
       return false;
     }
   }
@@ -38,7 +37,7 @@ bool parse_expire_flags(Ctx& c, unsigned* flags) {
     return false;
   }
   if ((*flags & kGt) && (*flags & kLt)) {
-    c.out.error(kGtLt);
+    c.out.error(err::kGtLt);
     return false;
   }
   return true;

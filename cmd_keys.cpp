@@ -28,13 +28,6 @@
 namespace tally {
 namespace {
 
-// Error texts Redis 7.0 sends that errors.h does not hold yet.
-constexpr std::string_view kIntRange = "ERR value is out of range, value must between -2147483648 and 2147483647";
-constexpr std::string_view kFirstDbIndex = "ERR invalid first DB index";
-constexpr std::string_view kSecondDbIndex = "ERR invalid second DB index";
-constexpr std::string_view kNoLfu =
-    "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when "
-    "switching between policies at runtime LRU and LFU data will take some time to adjust.";
 
 constexpr int64_t kSharedIntegers = 10000;     // Redis OBJ_SHARED_INTEGERS
 constexpr int64_t kSharedRefcount = INT_MAX;   // Redis OBJ_SHARED_REFCOUNT
@@ -78,7 +71,7 @@ bool parse_int_arg(Ctx& c, std::string_view s, int* out) {
     return false;
   }
   if (v < INT_MIN || v > INT_MAX) {
-    c.out.error(kIntRange);
+    c.out.error(err::kIntRange);
     return false;
   }
   *out = static_cast<int>(v);
@@ -175,8 +168,8 @@ void cmd_move(Ctx& c) {
 
 void cmd_swapdb(Ctx& c) {
   int a, b;
-  if (!parse_swap_index(c, c.arg(1), kFirstDbIndex, &a)) return;
-  if (!parse_swap_index(c, c.arg(2), kSecondDbIndex, &b)) return;
+  if (!parse_swap_index(c, c.arg(1), err::kFirstDbIndex, &a)) return;
+  if (!parse_swap_index(c, c.arg(2), err::kSecondDbIndex, &b)) return;
   if (!valid_db(c, a) || !valid_db(c, b)) return c.out.error(err::kDbIndex);
   if (a != b) c.ks().swap_db(a, b);
   c.out.ok();
@@ -256,7 +249,9 @@ bool parse_scan_options(Ctx& c, ScanOptions* opt) {
 
 bool scan_wants(const ScanOptions& opt, const Entry* e) {
   if (opt.type && !iequals(*opt.type, type_name(e->value_type()))) return false;
-  return !opt.pattern || glob_match(*opt.pattern, e->key());
+  // A lone "*" matches everything, the empty key included (glob_match("*", "") is false, as in Redis,
+  // whose SCAN skips matching for that pattern).
+  return !opt.pattern || *opt.pattern == "*" || glob_match(*opt.pattern, e->key());
 }
 
 // One SCAN call: advances the (shard, table cursor) pair until `count` keys were visited or
@@ -448,7 +443,7 @@ void cmd_object_idletime(Ctx& c) {
 void cmd_object_freq(Ctx& c) {
   Txn t(c.ks(), c.db(), c.argv[2]);
   if (!t.peek(0)) return c.out.null();
-  c.out.error(kNoLfu);
+  c.out.error(err::kNoLfu);
 }
 
 constexpr std::string_view kObjectHelp[] = {

@@ -21,7 +21,6 @@
 
 namespace tally {
 
-void info_command(Ctx& c);  // cmd_info.cpp
 
 namespace {
 

@@ -19,12 +19,10 @@
 
 namespace tally {
 
-void cmd_lcs(Ctx& c);  // cmd_strings2.cpp
 
 namespace {
 
 // Redis's text for DECRBY of INT64_MIN (not yet in errors.h).
-constexpr std::string_view kDecrOverflow = "ERR decrement would overflow";
 
 constexpr int64_t kInt64Max = std::numeric_limits<int64_t>::max();
 constexpr int64_t kInt64Min = std::numeric_limits<int64_t>::min();
@@ -306,7 +304,7 @@ void cmd_decrby(Ctx& c) {
   int64_t by;
   if (!parse_increment(c, &by)) return;
   if (by == kInt64Min) {
-    c.out.error(kDecrOverflow);  // -by would overflow
+    c.out.error(err::kDecrOverflow);  // -by would overflow
     return;
   }
   incr_by(c, -by);

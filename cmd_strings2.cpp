@@ -17,12 +17,6 @@ namespace tally {
 namespace {
 
 // Redis's texts for LCS errors (not yet in errors.h).
-constexpr std::string_view kLcsNotStrings = "ERR The specified keys must contain string values";
-constexpr std::string_view kLcsLenAndIdx = "ERR If you want both the length and indexes, please just use IDX.";
-constexpr std::string_view kLcsTooLong = "ERR String too long for LCS";
-constexpr std::string_view kLcsTableTooBig =
-    "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len";
-constexpr std::string_view kLcsNoMemory = "ERR Insufficient memory, failed allocating transient memory for LCS";
 
 bool is_string(const Entry* e) { return e->value_type() == ValueType::kString; }
 
@@ -53,7 +47,7 @@ bool parse_lcs_opts(Ctx& c, LcsOpts* o) {
     }
   }
   if (o->len && o->idx) {
-    c.out.error(kLcsLenAndIdx);
+    c.out.error(err::kLcsLenAndIdx);
     return false;
   }
   return true;
@@ -148,7 +142,7 @@ bool lcs_inputs(Ctx& c, LcsOpts* o, std::string* a, std::string* b) {
   Entry* ea = t.find(0);
   Entry* eb = t.find(1);
   if ((ea && !is_string(ea)) || (eb && !is_string(eb))) {
-    c.out.error(kLcsNotStrings);
+    c.out.error(err::kLcsNotStrings);
     return false;
   }
   if (!parse_lcs_opts(c, o)) return false;
@@ -156,13 +150,13 @@ bool lcs_inputs(Ctx& c, LcsOpts* o, std::string* a, std::string* b) {
   std::string_view va = ea ? string_value(ea, buf_a) : std::string_view("");
   std::string_view vb = eb ? string_value(eb, buf_b) : std::string_view("");
   if (va.size() >= UINT32_MAX - 1 || vb.size() >= UINT32_MAX - 1) {
-    c.out.error(kLcsTooLong);
+    c.out.error(err::kLcsTooLong);
     return false;
   }
   uint64_t cells = (static_cast<uint64_t>(va.size()) + 1) * (vb.size() + 1);
   if (cells > UINT64_MAX / sizeof(uint32_t) ||
       cells * sizeof(uint32_t) > static_cast<uint64_t>(c.server.config.proto_max_bulk_len.load())) {
-    c.out.error(kLcsTableTooBig);
+    c.out.error(err::kLcsTableTooBig);
     return false;
   }
   a->assign(va);
@@ -179,7 +173,7 @@ void cmd_lcs(Ctx& c) {
   std::size_t cells = (a.size() + 1) * (b.size() + 1);
   std::unique_ptr<uint32_t, FreeDeleter> mem(static_cast<uint32_t*>(std::malloc(cells * sizeof(uint32_t))));
   if (!mem) {
-    c.out.error(kLcsNoMemory);
+    c.out.error(err::kLcsNoMemory);
     return;
   }
   LcsTable tab(a, b, mem.get());

@@ -119,6 +119,10 @@ std::span<const CommandSpec> expire_commands();
 std::span<const CommandSpec> connection_commands();
 std::span<const CommandSpec> server_commands();
 
+// Handlers shared across family files (defined in cmd_info.cpp / cmd_strings2.cpp).
+void info_command(Ctx& c);
+void cmd_lcs(Ctx& c);
+
 // Shared argument parsing, exactly as Redis's string2ll / strtold checks behave.
 // Parses a whole argument as a signed 64-bit integer (no spaces, no '+', no leading zeros).
 bool parse_int64(std::string_view s, int64_t* out);

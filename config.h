@@ -37,7 +37,7 @@ struct Config {
   std::atomic<int64_t> maxmemory{0};
   std::atomic<bool> appendonly{false};
   std::atomic<FsyncPolicy> appendfsync{FsyncPolicy::kEverysec};
-  std::atomic<int> loglevel{1};  // 0 debug, 1 verbose, 2 notice, 3 warning (Redis order)
+  std::atomic<int> loglevel{2};  // 0 debug, 1 verbose, 2 notice (default), 3 warning (Redis order)
 
   mutable std::mutex mu;  // guards the strings below
   std::string dir = "./data";

@@ -70,4 +70,6 @@ std::string expected_dollar(char got) {
   return s;
 }
 
+std::string unsupported_option(std::string_view opt) { return "ERR Unsupported option " + std::string(opt); }
+
 }  // namespace tally::err

@@ -43,6 +43,21 @@ inline constexpr std::string_view kExecAbort = "EXECABORT Transaction discarded 
 inline constexpr std::string_view kClusterDisabled = "ERR This instance has cluster support disabled";
 inline constexpr std::string_view kInvalidTimeout = "ERR timeout is not an integer or out of range";
 
+inline constexpr std::string_view kDecrOverflow = "ERR decrement would overflow";
+inline constexpr std::string_view kLcsNotStrings = "ERR The specified keys must contain string values";
+inline constexpr std::string_view kLcsLenAndIdx = "ERR If you want both the length and indexes, please just use IDX.";
+inline constexpr std::string_view kLcsTooLong = "ERR String too long for LCS";
+inline constexpr std::string_view kLcsTableTooBig =
+    "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len";
+inline constexpr std::string_view kLcsNoMemory = "ERR Insufficient memory, failed allocating transient memory for LCS";
+inline constexpr std::string_view kIntRange = "ERR value is out of range, value must between -2147483648 and 2147483647";
+inline constexpr std::string_view kFirstDbIndex = "ERR invalid first DB index";
+inline constexpr std::string_view kSecondDbIndex = "ERR invalid second DB index";
+inline constexpr std::string_view kNoLfu =
+    "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when "
+    "switching between policies at runtime LRU and LFU data will take some time to adjust.";
+inline constexpr std::string_view kGtLt = "ERR GT and LT options at the same time are not compatible";
+
 // Protocol errors (the connection is closed after them).
 inline constexpr std::string_view kProtoMultibulkLen = "ERR Protocol error: invalid multibulk length";
 inline constexpr std::string_view kProtoBulkLen = "ERR Protocol error: invalid bulk length";
@@ -61,6 +76,8 @@ std::string unknown_command(std::string_view name, const std::string_view* args,
 std::string unknown_subcommand(std::string_view sub, std::string_view parent_upper);
 // "ERR invalid expire time in 'set' command"
 std::string invalid_expire(std::string_view lowercase_name);
+// "ERR Unsupported option foo"
+std::string unsupported_option(std::string_view opt);
 // "ERR Protocol error: expected '$', got 'G'"
 std::string expected_dollar(char got);
 

@@ -31,6 +31,18 @@ constexpr std::size_t kNotFound = static_cast<std::size_t>(-1);
 constexpr int64_t kUnauthMaxArgs = 10;       // networking.c: before AUTH, at most 10 arguments
 constexpr int64_t kUnauthMaxBulk = 16384;    // ... and bulks of at most 16 KiB
 constexpr std::size_t kArgvPrealloc = 1024;  // like Redis, never trust a huge count up front
+constexpr std::size_t kArgvKeep = 65536;     // larger argument vectors are freed once used
+
+// Clears v, and frees it when a huge command left it oversized: an idle connection should not pin
+// megabytes, and reallocating costs little next to parsing that many arguments again.
+template <typename T>
+void clear_and_trim(std::vector<T>& v) {
+  if (v.capacity() > kArgvKeep) {
+    std::vector<T>().swap(v);
+  } else {
+    v.clear();
+  }
+}
 
 // The whitespace of C's isspace() in the "C" locale, which Redis's parsers use.
 bool is_space(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
@@ -138,6 +150,26 @@ bool split_into(std::string_view line, std::vector<std::string>* out, std::size_
   }
 }
 
+// The common well-formed line, `type` + canonical digits + '\r' + one more byte, read in one pass.
+// Anything else (a sign, a leading zero, 19+ digits, a missing byte) returns false and goes the
+// general way, which reproduces Redis exactly; on such lines both agree by construction.
+bool quick_length(const char* data, std::size_t len, std::size_t start, char type, int64_t* n, std::size_t* cr) {
+  std::size_t i = start + 1;
+  if (i >= len || data[start] != type) return false;
+  uint64_t v = 0;
+  if (data[i] == '0') {
+    ++i;  // "0" alone; "01" fails the '\r' check below
+  } else {
+    std::size_t end = std::min(len, i + 18);  // 18 digits cannot overflow
+    for (; i < end && data[i] >= '0' && data[i] <= '9'; ++i) v = v * 10 + static_cast<uint64_t>(data[i] - '0');
+    if (i == start + 1) return false;
+  }
+  if (i + 1 >= len || data[i] != '\r') return false;
+  *n = static_cast<int64_t>(v);
+  *cr = i;
+  return true;
+}
+
 // printf "%.17g"; std::to_chars with a precision is specified to print exactly what printf does,
 // without the locale and format-string overhead. buf must hold 32 bytes.
 std::size_t format_double_into(double v, char* buf) {
@@ -159,7 +191,7 @@ void RequestParser::clear_progress() {
   pos_ = 0;
   bulk_len_ = -1;
   scan_ = 0;
-  spans_.clear();
+  clear_and_trim(spans_);
 }
 
 void RequestParser::reset() {
@@ -188,7 +220,7 @@ void RequestParser::reset() {
 
 ParseStatus RequestParser::parse(const char* data, std::size_t len, const ParserLimits& limits,
                                  std::size_t* consumed) {
-  argv_.clear();
+  clear_and_trim(argv_);
   hint_ = 0;
   if (len == 0) return ParseStatus::kNeedMore;
   // As processInputBuffer: a request is multibulk iff its first byte is '*'.
@@ -199,7 +231,8 @@ ParseStatus RequestParser::parse(const char* data, std::size_t len, const Parser
 // Finds `want` at or after `start` as strchr() on Redis's query buffer does: a NUL byte stops the
 // search. scan_ remembers where the previous call stopped, so a line arriving a byte at a time is
 // scanned once; a NUL keeps scan_ pinned on itself, so the line stays incomplete forever.
-inline std::size_t RequestParser::find_terminator(const char* data, std::size_t len, std::size_t start, char want) {
+inline std::size_t RequestParser::find_terminator(const char* data, std::size_t len, std::size_t start,
+                                                  char want) {
   std::size_t from = std::max(scan_, start);
   // Length lines and most inline requests are a few bytes: a plain loop beats two memchr calls.
   for (std::size_t end = std::min(len, from + 16); from < end; ++from) {
@@ -243,34 +276,11 @@ ParseStatus RequestParser::parse_inline(const char* data, std::size_t len, const
   return inline_argc_ ? ParseStatus::kCommand : ParseStatus::kEmpty;
 }
 
-namespace {
-
-// The common well-formed line, `type` + canonical digits + '\r' + one more byte, read in one pass.
-// Anything else (a sign, a leading zero, 19+ digits, a missing byte) returns false and goes the
-// general way, which reproduces Redis exactly; on such lines both agree by construction.
-bool quick_length(const char* data, std::size_t len, std::size_t start, char type, int64_t* n, std::size_t* cr) {
-  std::size_t i = start + 1;
-  if (i >= len || data[start] != type) return false;
-  uint64_t v = 0;
-  if (data[i] == '0') {
-    ++i;  // "0" alone; "01" fails the '\r' check below
-  } else {
-    std::size_t end = std::min(len, i + 18);  // 18 digits cannot overflow
-    for (; i < end && data[i] >= '0' && data[i] <= '9'; ++i) v = v * 10 + static_cast<uint64_t>(data[i] - '0');
-    if (i == start + 1) return false;
-  }
-  if (i + 1 >= len || data[i] != '\r') return false;
-  *n = static_cast<int64_t>(v);
-  *cr = i;
-  return true;
-}
-
-}  // namespace
-
 // Reads the `*<n>` or `$<n>` line at pos_ as processMultibulkBuffer does, for lines quick_length()
 // declined. On kDone, *n holds the number and *cr the offset of the '\r'; range checks are the caller's.
-[[gnu::noinline]] RequestParser::Step RequestParser::read_length_line(const char* data, std::size_t len, const ParserLimits& limits,
-                                                    char type, int64_t* n, std::size_t* cr) {
+[[gnu::noinline]] RequestParser::Step RequestParser::read_length_line(const char* data, std::size_t len,
+                                                                     const ParserLimits& limits, char type,
+                                                                     int64_t* n, std::size_t* cr) {
   bool count = type == '*';
   std::size_t at = find_terminator(data, len, pos_, '\r');
   if (at == kNotFound) {

@@ -438,6 +438,18 @@ int run_server(ServerState& state) {
 }  // namespace tally
 
 int main(int argc, char** argv) {
+  if (argc == 2) {
+    std::string_view a = argv[1];
+    if (a == "-v" || a == "--version") {
+      std::printf("Tally server v=%s (Redis 7.0.15 compatible)\n", tally::kVersion);
+      return 0;
+    }
+    if (a == "-h" || a == "--help") {
+      std::printf("Usage: ./tally-server [/path/to/tally.conf] [--directive value ...]\n"
+                  "Directives are redis.conf's: --port 6379 --bind 127.0.0.1 --workers N --dir ./data ...\n");
+      return 0;
+    }
+  }
   tally::ServerState state;
   std::string error = tally::parse_args(argc, argv, &state.config);
   if (!error.empty()) {

@@ -284,6 +284,12 @@ TEST_F(KeysTest, ScanEmptyDb) {
   EXPECT_EQ(run({"SCAN", "0"}), "*2\r\n$1\r\n0\r\n*0\r\n");
 }
 
+TEST_F(KeysTest, ScanMatchStarIncludesTheEmptyKey) {
+  set("", "v");
+  EXPECT_EQ(run({"SCAN", "0", "MATCH", "*", "COUNT", "100"}), "*2\r\n$1\r\n0\r\n*1\r\n$0\r\n\r\n");
+  EXPECT_EQ(run({"SCAN", "0", "MATCH", "?*", "COUNT", "100"}), "*2\r\n$1\r\n0\r\n*0\r\n");
+}
+
 TEST_F(KeysTest, ScanOfEmptiedDbEndsInOneCall) {
   for (int i = 0; i < 100; ++i) set("k" + std::to_string(i), "v");
   ASSERT_EQ(run({"FLUSHALL"}), kOk);  // every shard keeps empty buckets

@@ -132,14 +132,17 @@ Server::~Server() { Stop(); }
 
 bool Server::Start(std::string* error) {
   std::string err;
-  for (int attempt = 0; attempt < 5; ++attempt) {
-    if (StartOnce(&err)) return true;
+  bool retry = true;
+  // Only an early exit (typically: the port was taken meanwhile) is worth another port; a hang is not.
+  for (int attempt = 0; attempt < 4 && retry; ++attempt) {
+    if (StartOnce(&err, &retry)) return true;
   }
   if (error) *error = err;
   return false;
 }
 
-bool Server::StartOnce(std::string* error) {
+bool Server::StartOnce(std::string* error, bool* retry) {
+  *retry = false;
   Stop();
   std::string bin = ServerBinary();
   if (access(bin.c_str(), X_OK) != 0) {
@@ -191,6 +194,7 @@ bool Server::StartOnce(std::string* error) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   while (std::chrono::steady_clock::now() < deadline) {
     if (!Alive()) {
+      *retry = true;
       *error = "server " + exit_desc_ + " before accepting connections; command: ";
       for (auto& a : args) *error += (a.empty() ? "\"\"" : a) + " ";
       *error += "\nlog tail:\n" + LogTail();
@@ -609,15 +613,28 @@ std::unique_ptr<Server> StartServer(std::vector<std::string> extra_args) {
 }
 
 std::unique_ptr<Server> SharedServerTest::server_;
+std::string SharedServerTest::start_error_;
 
-void SharedServerTest::SetUpTestSuite() { server_ = StartServer(); }
+void SharedServerTest::SetUpTestSuite() {
+  start_error_.clear();
+  server_ = std::make_unique<Server>();
+  if (!server_->Start(&start_error_)) {
+    server_.reset();
+    if (start_error_.empty()) start_error_ = "unknown error";
+  }
+}
 
 void SharedServerTest::TearDownTestSuite() { server_.reset(); }
 
 void SharedServerTest::SetUp() {
+  // A failed start is reported by every test of the suite without trying again.
+  ASSERT_TRUE(start_error_.empty()) << "could not start the server: " << start_error_;
   if (!server_ || !server_->Alive()) {
-    server_ = StartServer();
-    ASSERT_TRUE(server_ != nullptr) << "no server";
+    server_ = std::make_unique<Server>();
+    if (!server_->Start(&start_error_)) {
+      server_.reset();
+      FAIL() << "could not restart the server: " << start_error_;
+    }
   }
   {
     Client admin(server_->port());
@@ -630,9 +647,23 @@ void SharedServerTest::SetUp() {
 
 void SharedServerTest::TearDown() {
   client_.Close();
-  if (server_ && !server_->Alive()) {
-    ADD_FAILURE() << "the server " << server_->exit_description() << " during this test; log tail:\n" << server_->LogTail();
-    server_.reset();  // the next test starts a fresh one
+  if (!server_) return;
+  // The server must still be running and answering; otherwise this test broke it: report, and start afresh next time.
+  std::string problem;
+  if (!server_->Alive()) {
+    problem = "the server " + server_->exit_description() + " during this test";
+  } else {
+    Client probe(server_->port(), 3000);
+    Reply pong = probe.ok() ? Cmd(probe, {"PING"}) : nullptr;
+    if (!IsStatus(pong.get(), "PONG")) {
+      SleepMs(200);  // a crashing process may still be writing its report
+      problem = server_->Alive() ? "the server stopped answering PING after this test (" + Describe(pong.get()) + ")"
+                                 : "the server " + server_->exit_description() + " during this test";
+    }
+  }
+  if (!problem.empty()) {
+    ADD_FAILURE() << problem << "; log tail:\n" << server_->LogTail();
+    server_.reset();  // kills it if needed; the next test starts a fresh one
   }
 }
 

@@ -55,11 +55,12 @@ class Server {
   const std::string& exit_description() const { return exit_desc_; }
 
   int port() const { return port_; }
+  pid_t pid() const { return pid_; }
   const std::string& dir() const { return dir_; }
   std::string LogTail(size_t max_bytes = 4000) const;
 
  private:
-  bool StartOnce(std::string* error);
+  bool StartOnce(std::string* error, bool* retry);
   std::vector<std::string> extra_;
   pid_t pid_ = -1;
   int port_ = 0;
@@ -206,6 +207,7 @@ class SharedServerTest : public ::testing::Test {
   Client NewClient() { return Client(port()); }
 
   static std::unique_ptr<Server> server_;
+  static std::string start_error_;
   Client client_;
 };
 

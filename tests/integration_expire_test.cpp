@@ -59,9 +59,13 @@ TEST_F(ExpireTest, ExpireFamilySetsTtl) {
   EXPECT_GE(ttl, 998);
   EXPECT_LE(ttl, 1000);
 
-  long long pat = NowMs() + 2000000;
+  // EXPIRETIME (like TTL) rounds milliseconds to the nearest second.
+  long long pat = (NowMs() / 1000 + 3000) * 1000 + 600;
   ExpectInt(Cmd(c(), {"PEXPIREAT", "k", std::to_string(pat)}), 1);
   ExpectInt(Cmd(c(), {"PEXPIRETIME", "k"}), pat);
+  ExpectInt(Cmd(c(), {"EXPIRETIME", "k"}), pat / 1000 + 1);
+  pat -= 200;
+  ExpectInt(Cmd(c(), {"PEXPIREAT", "k", std::to_string(pat)}), 1);
   ExpectInt(Cmd(c(), {"EXPIRETIME", "k"}), pat / 1000);
   // Values survive; the TTL does not change the value.
   ExpectBulk(Cmd(c(), {"GET", "k"}), "v");

@@ -1,11 +1,14 @@
-// The shared argument parsers (commands.h) and the error-text builders (errors.h). Expected results
-// were checked against redis-server 7.0.15 (INCRBY/ZADD acceptance, KEYS glob matching on thousands
-// of random patterns, unknown command replies).
+// Numbers and texts: the shared argument parsers (commands.h), the double formatters (protocol.h)
+// and the error-text builders (errors.h). Expected results were checked against redis-server 7.0.15
+// (INCRBY/ZADD/INCRBYFLOAT acceptance and replies, KEYS glob matching on thousands of random
+// patterns, unknown command replies).
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
+#include <cstring>
 #include <limits>
 #include <optional>
 #include <random>
@@ -14,12 +17,14 @@
 
 #include "commands.h"
 #include "errors.h"
+#include "protocol.h"
 
 namespace tally {
 namespace {
 
 using std::string_literals::operator""s;
 using std::string_view_literals::operator""sv;
+using Texts = std::initializer_list<std::string_view>;
 
 // ------------------------------------------------------------------------------------------------
 // parse_int64 (string2ll)
@@ -41,9 +46,9 @@ TEST(ParseInt64Test, Accepts) {
 }
 
 TEST(ParseInt64Test, Rejects) {
-  for (std::string_view s : std::initializer_list<std::string_view>{"", "-", "+1", " 1", "1 ", "01", "00", "-0", "-01", "1.0", "1e3", "0x10", "abc",
-                             "9223372036854775808", "-9223372036854775809", "18446744073709551616",
-                             "99999999999999999999", "123456789012345678901", "1\0"sv, "--1", "\t1"}) {
+  for (std::string_view s : Texts{"", "-", "+1", " 1", "1 ", "01", "00", "-0", "-01", "1.0", "1e3", "0x10", "abc",
+                                  "9223372036854775808", "-9223372036854775809", "18446744073709551616",
+                                  "99999999999999999999", "123456789012345678901", "1\0"sv, "--1", "\t1"}) {
     EXPECT_FALSE(int64_of(s).has_value()) << s;
   }
 }
@@ -103,8 +108,8 @@ TEST(ParseDoubleTest, Accepts) {
 }
 
 TEST(ParseDoubleTest, Rejects) {
-  for (std::string_view s : std::initializer_list<std::string_view>{"", " 1", "\t1", "1 ", "1e", "abc", "nan", "NaN", "-nan", "1e400", "-1e400", "1e-400",
-                             "1\0"sv, "1.5x", "--1", "0x", "inf "}) {
+  for (std::string_view s : Texts{"", " 1", "\t1", "1 ", "1e", "abc", "nan", "NaN", "-nan", "1e400", "-1e400",
+                                  "1e-400", "1\0"sv, "1.5x", "--1", "0x", "inf "}) {
     EXPECT_FALSE(double_of(s).has_value()) << s;
   }
 }
@@ -114,12 +119,63 @@ TEST(ParseLongDoubleTest, AcceptsAndRejects) {
   EXPECT_EQ(long_double_of("0.1"), 0.1L);  // read at long double precision, not via double
   EXPECT_EQ(long_double_of("1e4000"), 1e4000L);
   EXPECT_EQ(long_double_of("-inf"), -std::numeric_limits<long double>::infinity());
-  for (std::string_view s : std::initializer_list<std::string_view>{"", " 1", "1 ", "nan", "1e5000", "1e-5000", "x", "1\0"sv}) {
+  for (std::string_view s : Texts{"", " 1", "1 ", "nan", "1e5000", "1e-5000", "x", "1\0"sv}) {
     EXPECT_FALSE(long_double_of(s).has_value()) << s;
   }
   // string2ld copies into a MAX_LONG_DOUBLE_CHARS buffer and refuses anything that does not fit.
   EXPECT_EQ(long_double_of("1." + std::string(5117, '0')), 1.0L);
   EXPECT_FALSE(long_double_of("1." + std::string(5118, '0')).has_value());
+}
+
+// ------------------------------------------------------------------------------------------------
+// Double formatting
+
+TEST(FormatTest, Double) {
+  EXPECT_EQ(format_double(0.1), "0.10000000000000001");
+  EXPECT_EQ(format_double(3), "3");
+  EXPECT_EQ(format_double(-0.0), "-0");
+  EXPECT_EQ(format_double(1e300), "1.0000000000000001e+300");
+  EXPECT_EQ(format_double(1e20), "1e+20");
+  EXPECT_EQ(format_double(1.5e-7), "1.4999999999999999e-07");
+  EXPECT_EQ(format_double(123456789012345678.0), "1.2345678901234568e+17");
+  EXPECT_EQ(format_double(1.7976931348623157e308), "1.7976931348623157e+308");
+  EXPECT_EQ(format_double(4e-320), "3.999955468730732e-320");
+  EXPECT_EQ(format_double(std::numeric_limits<double>::infinity()), "inf");
+  EXPECT_EQ(format_double(-std::numeric_limits<double>::infinity()), "-inf");
+}
+
+TEST(FormatTest, DoubleMatchesPrintf) {
+  std::mt19937_64 rng(3);
+  for (int i = 0; i < 200000; ++i) {
+    uint64_t bits = rng();
+    double v;
+    std::memcpy(&v, &bits, sizeof(v));
+    if (std::isnan(v) || std::isinf(v)) continue;
+    if (i % 2) v = static_cast<double>(static_cast<int64_t>(bits) >> (bits % 60));  // integers too
+    char buf[64];
+    std::snprintf(buf, sizeof(buf), "%.17g", v);
+    ASSERT_EQ(format_double(v), buf) << bits;
+  }
+}
+
+TEST(FormatTest, LongDouble) {
+  // Values from INCRBYFLOAT on redis-server 7.0.15.
+  EXPECT_EQ(format_long_double(10.5L + 0.1L), "10.6");
+  EXPECT_EQ(format_long_double(3.0e3L), "3000");
+  EXPECT_EQ(format_long_double(10.6L + 3.0e3L), "3010.60000000000000009");
+  EXPECT_EQ(format_long_double(-0.0L), "0");
+  EXPECT_EQ(format_long_double(-1e-20L), "0");
+  EXPECT_EQ(format_long_double(1e-17L), "0.00000000000000001");
+  EXPECT_EQ(format_long_double(-1.0L), "-1");
+  EXPECT_EQ(format_long_double(0.5L), "0.5");
+  EXPECT_EQ(format_long_double(1.0L + 1e300L),
+            "1000000000000000000008997324079559193870523944273290747938260082321265646596180935755849152083750497"
+            "1903503725086142748359035925561846729839130962605207486462873271356418436532940842551076060167897266"
+            "5293237003055138294762099454029477278188962060617926761162709741065056718738610569008942491510400614"
+            "4");
+  EXPECT_EQ(format_long_double(std::numeric_limits<long double>::infinity()), "inf");
+  EXPECT_EQ(format_long_double(-std::numeric_limits<long double>::infinity()), "-inf");
+  EXPECT_EQ(format_long_double(std::numeric_limits<long double>::max()).size(), 4933u);
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -240,7 +296,8 @@ std::string unknown(std::string_view name, std::vector<std::string> args) {
 }
 
 TEST(ErrorTextTest, UnknownCommand) {
-  EXPECT_EQ(unknown("FOOBAR", {"a", "b", "c"}), "ERR unknown command 'FOOBAR', with args beginning with: 'a' 'b' 'c' ");
+  EXPECT_EQ(unknown("FOOBAR", {"a", "b", "c"}),
+            "ERR unknown command 'FOOBAR', with args beginning with: 'a' 'b' 'c' ");
   EXPECT_EQ(unknown("FOOBAR", {}), "ERR unknown command 'FOOBAR', with args beginning with: ");
   EXPECT_EQ(unknown("fOo", {"", "a\nb"}), "ERR unknown command 'fOo', with args beginning with: '' 'a b' ");
   EXPECT_EQ(unknown("\r", {"\n"}), "ERR unknown command ' ', with args beginning with: ' ' ");

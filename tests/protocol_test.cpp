@@ -1,4 +1,4 @@
-// RequestParser, split_args, ReplyWriter and the double formatters. Expected bytes and error texts
+// RequestParser, split_args and ReplyWriter. Expected bytes and error texts
 // were captured from redis-server 7.0.15. The parser is checked by feeding the same stream whole,
 // a byte at a time and in random fragments through a real Buffer (so the bytes move between calls)
 // and requiring identical results.
@@ -8,9 +8,7 @@
 
 #include <cctype>
 #include <chrono>
-#include <cmath>
 #include <cstdio>
-#include <cstring>
 #include <limits>
 #include <random>
 #include <string>
@@ -293,8 +291,8 @@ TEST(ParserTest, UnauthenticatedLimits) {
   expect_events("*1\r\n$-1\r\n", {error(err::kProtoBulkLen)}, unauth);
   expect_events("*2147483648\r\n", {error(err::kProtoMultibulkLen)}, unauth);
   // Inline requests have no unauthenticated limit.
-  expect_events("A B C D E F G H I J K L\r\n", {command({"A", "B", "C", "D", "E", "F", "G", "H", "I", "J", "K", "L"})},
-                unauth);
+  std::vector<std::string> twelve = {"A", "B", "C", "D", "E", "F", "G", "H", "I", "J", "K", "L"};
+  expect_events("A B C D E F G H I J K L\r\n", {command(twelve)}, unauth);
 }
 
 TEST(ParserTest, ErrorResetsForReuse) {
@@ -422,6 +420,9 @@ TEST(ParserTest, HugeCommandInTinyFragmentsIsLinear) {
   ASSERT_EQ(c.events()[0].argv.size(), static_cast<std::size_t>(kArgs));
   EXPECT_EQ(c.events()[0].argv[kArgs - 1], std::string(1, static_cast<char>('a' + (kArgs - 1) % 26)));
   EXPECT_LT(secs, 10.0);
+  c.feed(mbulk({"PING"}));  // the oversized vectors were released; the parser still works
+  ASSERT_EQ(c.events().size(), 2u);
+  EXPECT_EQ(c.events()[1], command({"PING"}));
 }
 
 TEST(ParserTest, LongLinesInTinyFragmentsAreLinear) {
@@ -597,57 +598,6 @@ TEST_F(WriterTest, LargeBulkGrowsOnce) {
   w_.bulk(big);
   EXPECT_EQ(out_.size(), big.size() + 12);
   EXPECT_EQ(out_.view().substr(0, 11), "$1048576\r\nz");
-}
-
-// ------------------------------------------------------------------------------------------------
-// Double formatting
-
-TEST(FormatTest, Double) {
-  EXPECT_EQ(format_double(0.1), "0.10000000000000001");
-  EXPECT_EQ(format_double(3), "3");
-  EXPECT_EQ(format_double(-0.0), "-0");
-  EXPECT_EQ(format_double(1e300), "1.0000000000000001e+300");
-  EXPECT_EQ(format_double(1e20), "1e+20");
-  EXPECT_EQ(format_double(1.5e-7), "1.4999999999999999e-07");
-  EXPECT_EQ(format_double(123456789012345678.0), "1.2345678901234568e+17");
-  EXPECT_EQ(format_double(1.7976931348623157e308), "1.7976931348623157e+308");
-  EXPECT_EQ(format_double(4e-320), "3.999955468730732e-320");
-  EXPECT_EQ(format_double(std::numeric_limits<double>::infinity()), "inf");
-  EXPECT_EQ(format_double(-std::numeric_limits<double>::infinity()), "-inf");
-}
-
-TEST(FormatTest, DoubleMatchesPrintf) {
-  std::mt19937_64 rng(3);
-  for (int i = 0; i < 200000; ++i) {
-    uint64_t bits = rng();
-    double v;
-    std::memcpy(&v, &bits, sizeof(v));
-    if (std::isnan(v) || std::isinf(v)) continue;
-    if (i % 2) v = static_cast<double>(static_cast<int64_t>(bits) >> (bits % 60));  // integers too
-    char buf[64];
-    std::snprintf(buf, sizeof(buf), "%.17g", v);
-    ASSERT_EQ(format_double(v), buf) << bits;
-  }
-}
-
-TEST(FormatTest, LongDouble) {
-  // Values from INCRBYFLOAT on redis-server 7.0.15.
-  EXPECT_EQ(format_long_double(10.5L + 0.1L), "10.6");
-  EXPECT_EQ(format_long_double(3.0e3L), "3000");
-  EXPECT_EQ(format_long_double(10.6L + 3.0e3L), "3010.60000000000000009");
-  EXPECT_EQ(format_long_double(-0.0L), "0");
-  EXPECT_EQ(format_long_double(-1e-20L), "0");
-  EXPECT_EQ(format_long_double(1e-17L), "0.00000000000000001");
-  EXPECT_EQ(format_long_double(-1.0L), "-1");
-  EXPECT_EQ(format_long_double(0.5L), "0.5");
-  EXPECT_EQ(format_long_double(1.0L + 1e300L),
-            "1000000000000000000008997324079559193870523944273290747938260082321265646596180935755849152083750497"
-            "1903503725086142748359035925561846729839130962605207486462873271356418436532940842551076060167897266"
-            "5293237003055138294762099454029477278188962060617926761162709741065056718738610569008942491510400614"
-            "4");
-  EXPECT_EQ(format_long_double(std::numeric_limits<long double>::infinity()), "inf");
-  EXPECT_EQ(format_long_double(-std::numeric_limits<long double>::infinity()), "-inf");
-  EXPECT_EQ(format_long_double(std::numeric_limits<long double>::max()).size(), 4933u);
 }
 
 }  // namespace
