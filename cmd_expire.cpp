@@ -87,7 +87,7 @@ void cmd_pexpireat(Ctx& c) { expire_generic(c, "pexpireat", false, false); }
 // TTL / PTTL: -2 missing, -1 no expiry, else the time left (seconds rounded to nearest).
 void ttl_generic(Ctx& c, bool ms) {
   Txn t(c.ks(), c.db(), c.argv[1]);
-  const Entry* e = t.peek(0);
+  const Entry* e = t.probe(0);
   if (!e) return c.out.integer(-2);
   const int64_t when = t.expire_of(e);
   if (when == -1) return c.out.integer(-1);
@@ -101,7 +101,7 @@ void cmd_pttl(Ctx& c) { ttl_generic(c, true); }
 // EXPIRETIME / PEXPIRETIME: -2 missing, -1 no expiry, else the absolute time.
 void expiretime_generic(Ctx& c, bool ms) {
   Txn t(c.ks(), c.db(), c.argv[1]);
-  const Entry* e = t.peek(0);
+  const Entry* e = t.probe(0);
   if (!e) return c.out.integer(-2);
   const int64_t when = t.expire_of(e);
   if (when == -1) return c.out.integer(-1);

@@ -103,7 +103,7 @@ void cmd_del(Ctx& c) {
 void cmd_exists(Ctx& c) {
   Txn t(c.ks(), c.db(), keys_from(c, 1));
   int64_t found = 0;
-  for (std::size_t i = 0; i < t.key_count(); ++i) found += t.peek(i) ? 1 : 0;
+  for (std::size_t i = 0; i < t.key_count(); ++i) found += t.probe(i) ? 1 : 0;
   c.out.integer(found);
 }
 
@@ -116,7 +116,7 @@ void cmd_touch(Ctx& c) {
 
 void cmd_type(Ctx& c) {
   Txn t(c.ks(), c.db(), c.argv[1]);
-  const Entry* e = t.peek(0);
+  const Entry* e = t.probe(0);
   c.out.simple(e ? type_name(e->value_type()) : "none");
 }
 
@@ -420,21 +420,21 @@ int64_t idle_seconds(const Entry* e) {
 
 void cmd_object_encoding(Ctx& c) {
   Txn t(c.ks(), c.db(), c.argv[2]);
-  const Entry* e = t.peek(0);
+  const Entry* e = t.probe(0);
   if (!e) return c.out.null();
   c.out.bulk(encoding_name(e));
 }
 
 void cmd_object_refcount(Ctx& c) {
   Txn t(c.ks(), c.db(), c.argv[2]);
-  const Entry* e = t.peek(0);
+  const Entry* e = t.probe(0);
   if (!e) return c.out.null();
   c.out.integer(refcount_of(e));
 }
 
 void cmd_object_idletime(Ctx& c) {
   Txn t(c.ks(), c.db(), c.argv[2]);
-  const Entry* e = t.peek(0);
+  const Entry* e = t.probe(0);
   if (!e) return c.out.null();
   c.out.integer(idle_seconds(e));
 }
@@ -442,7 +442,7 @@ void cmd_object_idletime(Ctx& c) {
 // No LFU eviction policy exists here, so like Redis without one FREQ is an error for live keys.
 void cmd_object_freq(Ctx& c) {
   Txn t(c.ks(), c.db(), c.argv[2]);
-  if (!t.peek(0)) return c.out.null();
+  if (!t.probe(0)) return c.out.null();
   c.out.error(err::kNoLfu);
 }
 

@@ -269,7 +269,7 @@ Txn::~Txn() {
 
 DbSlot& Txn::slot(std::size_t i, int db) { return ks_.shard(slots_[i].shard).dbs[db]; }
 
-Entry* Txn::lookup(std::size_t i, int db, bool touch) {
+Entry* Txn::lookup(std::size_t i, int db, Access access) {
   Shard& sh = ks_.shard(slots_[i].shard);
   DbSlot& s = sh.dbs[db];
   std::string_view key = keys_[i];
@@ -281,23 +281,23 @@ Entry* Txn::lookup(std::size_t i, int db, bool touch) {
     ++sh.expired_keys;
     e = nullptr;
   }
-  if (touch) {
-    if (e) {
-      ++sh.keyspace_hits;
-      e->lru = static_cast<uint32_t>(now_ / 1000) & 0xFFFFFF;
-    } else {
-      ++sh.keyspace_misses;
-    }
+  if (access == Access::kPeek) return e;
+  if (!e) {
+    ++sh.keyspace_misses;
+    return nullptr;
   }
+  ++sh.keyspace_hits;
+  if (access == Access::kFind) e->lru = static_cast<uint32_t>(now_ / 1000) & 0xFFFFFF;
   return e;
 }
 
-Entry* Txn::find(std::size_t i) { return lookup(i, db_, true); }
-Entry* Txn::find_in(std::size_t i, int db) { return lookup(i, db, true); }
-Entry* Txn::peek(std::size_t i) { return lookup(i, db_, false); }
+Entry* Txn::find(std::size_t i) { return lookup(i, db_, Access::kFind); }
+Entry* Txn::find_in(std::size_t i, int db) { return lookup(i, db, Access::kFind); }
+Entry* Txn::probe(std::size_t i) { return lookup(i, db_, Access::kProbe); }
+Entry* Txn::peek(std::size_t i) { return lookup(i, db_, Access::kPeek); }
 
 Entry* Txn::set_string(std::size_t i, std::string_view value, bool keep_ttl) {
-  Entry* e = lookup(i, db_, false);
+  Entry* e = lookup(i, db_, Access::kPeek);
   if (e) {
     if (!keep_ttl) clear_expire_in(e, db_);
     if (e->value_type() != ValueType::kString) free_value(e);
@@ -354,7 +354,7 @@ char* Txn::resize_string(Entry* e, std::size_t len) {
 bool Txn::erase(std::size_t i) { return erase_in(i, db_); }
 
 bool Txn::erase_in(std::size_t i, int db) {
-  Entry* e = lookup(i, db, false);
+  Entry* e = lookup(i, db, Access::kPeek);
   if (!e) return false;
   delete_entry(slot(i, db), e);
   return true;
@@ -398,7 +398,7 @@ void Txn::clear_expire_in(Entry* e, int db) {
 }
 
 bool Txn::rename(std::size_t from, std::size_t to) {
-  Entry* e = lookup(from, db_, false);
+  Entry* e = lookup(from, db_, Access::kPeek);
   if (!e) return false;
   if (keys_[from] == keys_[to]) return true;
   erase_in(to, db_);
@@ -415,20 +415,20 @@ bool Txn::rename(std::size_t from, std::size_t to) {
 }
 
 bool Txn::move(std::size_t i, int dst_db) {
-  Entry* e = lookup(i, db_, false);
-  if (!e || lookup(i, dst_db, false)) return false;
+  Entry* e = lookup(i, db_, Access::kPeek);
+  if (!e || lookup(i, dst_db, Access::kPeek)) return false;
   int64_t when = detach_entry(slot(i, db_), e);
   attach_entry(slot(i, dst_db), e, when);
   return true;
 }
 
 bool Txn::copy(std::size_t from, std::size_t to, int dst_db, bool replace) {
-  Entry* e = lookup(from, db_, false);
+  Entry* e = lookup(from, db_, Access::kPeek);
   if (!e) return false;
-  if (lookup(to, dst_db, false)) {
+  if (lookup(to, dst_db, Access::kPeek)) {
     if (!replace) return false;
     erase_in(to, dst_db);
-    e = lookup(from, db_, false);  // still there: erasing `to` cannot delete `from` (different key or db)
+    e = lookup(from, db_, Access::kPeek);  // still there: erasing `to` cannot delete `from` (different key or db)
   }
   int64_t when = e->has_ttl() ? slot(from, db_).ttl.when(e->node.aux) : -1;
   Entry* dup = alloc_entry(keys_[to], static_cast<uint32_t>(slots_[to].hash));

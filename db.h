@@ -167,9 +167,12 @@ class Txn {
   std::string_view key(std::size_t i) const { return keys_[i]; }
 
   // The live entry for key i in `db` (default: the Txn's db), or nullptr. An expired entry is
-  // deleted first. find() counts a keyspace hit/miss and refreshes the LRU clock; peek() does neither.
+  // deleted first. find() counts a keyspace hit/miss and refreshes the LRU clock (reads); probe()
+  // counts but does not touch (TYPE, EXISTS, TTL, OBJECT: Redis's NOTOUCH lookups); peek() does
+  // neither (writes).
   Entry* find(std::size_t i);
   Entry* find_in(std::size_t i, int db);
+  Entry* probe(std::size_t i);
   Entry* peek(std::size_t i);
 
   // Creates or overwrites key i as a string. Overwriting keeps the entry (no allocation for values
@@ -212,7 +215,8 @@ class Txn {
     uint32_t shard;
   };
   DbSlot& slot(std::size_t i, int db);
-  Entry* lookup(std::size_t i, int db, bool touch);
+  enum class Access { kPeek, kProbe, kFind };
+  Entry* lookup(std::size_t i, int db, Access access);
 
   Txn(Keyspace& ks, int db, std::span<const std::string_view> keys, std::string_view single);
 

@@ -561,3 +561,24 @@ TEST_F(KeysTest, TableRowsMatchRedis) {
 
 }  // namespace
 }  // namespace tally
+
+namespace tally {
+
+// TYPE/EXISTS/TTL count keyspace hits and misses (Redis's NOTOUCH lookups) but leave the LRU clock;
+// writes such as DEL count neither.
+TEST_F(CmdTest, NoTouchLookupsCountHitsAndMisses) {
+  ASSERT_EQ(run({"SET", "k", "v"}), kOk);
+  KeyspaceCounters before = state_.keyspace->counters(0);
+  run({"EXISTS", "k", "nokey"});
+  run({"TYPE", "k"});
+  run({"TTL", "nokey"});
+  KeyspaceCounters after = state_.keyspace->counters(0);
+  EXPECT_EQ(after.hits - before.hits, 2u);
+  EXPECT_EQ(after.misses - before.misses, 2u);
+  run({"DEL", "k", "nokey"});
+  KeyspaceCounters last = state_.keyspace->counters(0);
+  EXPECT_EQ(last.hits, after.hits);
+  EXPECT_EQ(last.misses, after.misses);
+}
+
+}  // namespace tally

