@@ -366,7 +366,8 @@ void cmd_dbsize(Ctx& c) { c.out.integer(static_cast<int64_t>(c.ks().dbsize(c.db(
 
 // ---- FLUSHDB, FLUSHALL ----
 
-// [ASYNC|SYNC]: both flush at once here; anything else is a syntax error.
+// [ASYNC|SYNC]: ASYNC frees the flushed entries on the background thread; anything else is a
+// syntax error.
 bool flush_args_ok(Ctx& c) {
   if (c.argc() > 2 || (c.argc() == 2 && !iequals(c.arg(1), "sync") && !iequals(c.arg(1), "async"))) {
     c.out.error(err::kSyntax);
@@ -377,13 +378,13 @@ bool flush_args_ok(Ctx& c) {
 
 void cmd_flushdb(Ctx& c) {
   if (!flush_args_ok(c)) return;
-  c.ks().flush_db(c.db());
+  c.ks().flush_db(c.db(), c.argc() == 2 && iequals(c.arg(1), "async"));
   c.out.ok();
 }
 
 void cmd_flushall(Ctx& c) {
   if (!flush_args_ok(c)) return;
-  c.ks().flush_all();
+  c.ks().flush_all(c.argc() == 2 && iequals(c.arg(1), "async"));
   c.out.ok();
 }
 

@@ -8,6 +8,7 @@
 #include <new>
 
 #include "commands.h"
+#include "thread_pool.h"
 
 namespace tally {
 namespace {
@@ -189,20 +190,30 @@ KeyspaceCounters Keyspace::counters(int db) {
   return c;
 }
 
-void Keyspace::flush_db(int db) {
+void Keyspace::flush_db(int db, bool async) {
   std::vector<HNode*> chains;
   for (auto& s : shards_) s->mu.lock();
   for (auto& s : shards_) chains.push_back(drain_slot(s->dbs[db]));
   for (auto& s : shards_) s->mu.unlock();
-  for (HNode* c : chains) free_chain(c);  // freeing happens outside the locks
+  free_detached(std::move(chains), async);
 }
 
-void Keyspace::flush_all() {
+void Keyspace::flush_all(bool async) {
   std::vector<HNode*> chains;
   for (auto& s : shards_) s->mu.lock();
   for (auto& s : shards_)
     for (DbSlot& slot : s->dbs) chains.push_back(drain_slot(slot));
   for (auto& s : shards_) s->mu.unlock();
+  free_detached(std::move(chains), async);
+}
+
+void Keyspace::free_detached(std::vector<HNode*> chains, bool async) {
+  if (async && background_) {
+    background_->submit([chains = std::move(chains)] {
+      for (HNode* c : chains) free_chain(c);
+    });
+    return;
+  }
   for (HNode* c : chains) free_chain(c);
 }
 

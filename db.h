@@ -31,6 +31,8 @@
 
 namespace tally {
 
+class TaskQueue;
+
 enum class ValueType : uint8_t { kString = 0, kHash = 1, kZSet = 2 };
 enum class Encoding : uint8_t { kInt = 0, kEmbStr = 1, kRaw = 2 };  // hash/zset encodings come later
 
@@ -124,9 +126,12 @@ class Keyspace {
     }
   }
 
-  // Whole-keyspace operations; each locks every shard (ascending) for its duration.
-  void flush_db(int db);   // FLUSHDB
-  void flush_all();        // FLUSHALL
+  // Whole-keyspace operations; each locks every shard (ascending) for its duration. Flushing only
+  // detaches the entries under the locks; they are freed afterwards, on `background` when `async`
+  // and a background queue was set, else by the caller.
+  void flush_db(int db, bool async = false);   // FLUSHDB [ASYNC]
+  void flush_all(bool async = false);          // FLUSHALL [ASYNC]
+  void set_background(TaskQueue* background) { background_ = background; }
   void swap_db(int a, int b);  // SWAPDB
 
   // Active expiry: deletes up to `budget` expired entries from each database of shard `s`.
@@ -134,7 +139,10 @@ class Keyspace {
   std::size_t active_expire(uint32_t s, int64_t now_ms, std::size_t budget);
 
  private:
+  void free_detached(std::vector<HNode*> chains, bool async);
+
   int databases_;
+  TaskQueue* background_ = nullptr;  // not owned; set once before serving
   int shift_;  // 32 - log2(shard_count): shard_of() takes the top bits of the hash
   std::vector<std::unique_ptr<Shard>> shards_;
 };

@@ -395,6 +395,8 @@ int run_server(ServerState& state) {
   state.tcp_port = cfg.port;
   state.executable = executable_path();
   state.init_keyspace();
+  TaskQueue background;  // declared before the workers: outlives every use of it
+  state.keyspace->set_background(&background);
   for (int i = 0; i < cfg.workers; ++i)
     state.workers.push_back(std::make_unique<WorkerStats>(state.commands.count_ids()));
 

@@ -133,8 +133,11 @@ TEST_F(ServerTest, CommandDocs) {
   EXPECT_TRUE(IsBulk(fields["since"], "1.0.0"));
   ASSERT_TRUE(fields.count("group"));
   EXPECT_TRUE(IsBulk(fields["group"], "string"));
-  if (fields.count("arguments")) EXPECT_EQ(fields["arguments"]->type, REDIS_REPLY_ARRAY);
-  if (fields.count("subcommands")) EXPECT_EQ(fields["subcommands"]->type, REDIS_REPLY_ARRAY);
+  for (const char* nested : {"arguments", "subcommands"}) {
+    if (fields.count(nested)) {
+      EXPECT_EQ(fields[nested]->type, REDIS_REPLY_ARRAY) << nested;
+    }
+  }
   ExpectArrayLen(Cmd(c(), {"COMMAND", "DOCS", "nosuchcmd"}), 0);
   Reply two = Cmd(c(), {"COMMAND", "DOCS", "get", "nosuchcmd", "set"});
   ASSERT_TRUE(ExpectArrayLen(two, 4));
