@@ -105,7 +105,7 @@ void expiretime_generic(Ctx& c, bool ms) {
   if (!e) return c.out.integer(-2);
   const int64_t when = t.expire_of(e);
   if (when == -1) return c.out.integer(-1);
-  c.out.integer(ms ? when : when / 1000);
+  c.out.integer(ms ? when : (when + 500) / 1000);  // rounded to the nearest second, as Redis does
 }
 
 void cmd_expiretime(Ctx& c) { expiretime_generic(c, false); }

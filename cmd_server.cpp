@@ -398,6 +398,7 @@ void config_resetstat(Ctx& c) {
   }
   s.total_connections = 0;
   s.rejected_connections = 0;
+  c.ks().reset_stats();
   if (s.keyspace) s.keyspace->for_each_shard(0, [](DbSlot&, Shard& sh) {
       sh.keyspace_hits = sh.keyspace_misses = sh.expired_keys = 0;
     });

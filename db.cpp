@@ -190,6 +190,13 @@ KeyspaceCounters Keyspace::counters(int db) {
   return c;
 }
 
+void Keyspace::reset_stats() {
+  for (auto& s : shards_) {
+    std::lock_guard lock(s->mu);
+    s->keyspace_hits = s->keyspace_misses = s->expired_keys = 0;
+  }
+}
+
 void Keyspace::flush_db(int db, bool async) {
   std::vector<HNode*> chains;
   for (auto& s : shards_) s->mu.lock();

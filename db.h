@@ -126,6 +126,9 @@ class Keyspace {
     }
   }
 
+  // Zeroes the hit/miss/expired counters of every shard (CONFIG RESETSTAT).
+  void reset_stats();
+
   // Whole-keyspace operations; each locks every shard (ascending) for its duration. Flushing only
   // detaches the entries under the locks; they are freed afterwards, on `background` when `async`
   // and a background queue was set, else by the caller.

@@ -176,6 +176,38 @@ TEST_F(ConnTest, Hello3RawBytes) {
   ExpectRaw(conn, "GET nokey\r\n", "$-1\r\n");
 }
 
+TEST_F(ConnTest, Resp3ReplyTypes) {
+  RawConn conn(port());
+  long long id = RawClientId(conn);
+  ASSERT_GT(id, 0);
+  ExpectRaw(conn, "HELLO 3\r\n", HelloBytes(3, id, ServerVersion(c())));
+  ExpectRaw(conn, "SET k v\r\n", "+OK\r\n");
+  ExpectRaw(conn, "SET k v NX\r\n", "_\r\n");
+  ExpectRaw(conn, "OBJECT ENCODING nokey\r\n", "_\r\n");
+  ExpectRaw(conn, "CONFIG GET nosuch\r\n", "%0\r\n");
+  ExpectRaw(conn, "SCAN 0 MATCH k\r\n", "*2\r\n$1\r\n0\r\n*1\r\n$1\r\nk\r\n");  // SCAN stays an array
+  ExpectRaw(conn, "INCRBYFLOAT f 1.5\r\n", "$3\r\n1.5\r\n");             // a bulk, not a RESP3 double
+  // INFO and CLIENT INFO/LIST are verbatim strings ("txt:" prefix) in RESP3.
+  ExpectRaw(conn, "INFO nosuch\r\n", "=4\r\ntxt:\r\n");
+  ExpectRaw(conn, "INFO keyspace\r\n", "=48\r\ntxt:# Keyspace\r\ndb0:keys=2,expires=0,avg_ttl=0\r\n\r\n");
+  ASSERT_TRUE(conn.Send("CLIENT INFO\r\n"));
+  std::string head = conn.ReadUntil("\r\n");
+  EXPECT_EQ(head.substr(0, 1), "=") << Escape(head);
+  std::string body = conn.ReadUntil("\n\r\n");
+  EXPECT_EQ(body.rfind("txt:id=" + std::to_string(id) + " ", 0), 0u) << Escape(body);
+  // LCS IDX is a map.
+  ExpectRaw(conn, "MSET key1 ohmytext key2 mynewtext\r\n", "+OK\r\n");
+  ExpectRaw(conn, "LCS key1 key2 IDX MINMATCHLEN 4\r\n",
+            "%2\r\n$7\r\nmatches\r\n*1\r\n*2\r\n*2\r\n:4\r\n:7\r\n*2\r\n:5\r\n:8\r\n$3\r\nlen\r\n:6\r\n");
+  // COMMAND INFO flags and categories are sets; COMMAND DOCS is a map of maps.
+  ExpectRaw(conn, "COMMAND INFO get\r\n",
+            "*1\r\n*10\r\n$3\r\nget\r\n:2\r\n~2\r\n+readonly\r\n+fast\r\n:1\r\n:1\r\n:1\r\n~3\r\n+@read\r\n+@string\r\n+@fast\r\n");
+  conn.ReadAvailable(100);  // the rest of the entry
+  ExpectRaw(conn, "COMMAND DOCS nosuch\r\n", "%0\r\n");
+  ASSERT_TRUE(conn.Send("COMMAND DOCS get\r\n"));
+  EXPECT_EQ(conn.Read(14), "%1\r\n$3\r\nget\r\n%");
+}
+
 TEST_F(ConnTest, Hello3AuthWithoutPasswordConfigured) {
   RawConn conn(port());
   long long id = RawClientId(conn);

@@ -1,6 +1,7 @@
 // Wire protocol end to end, byte for byte over raw sockets: inline commands, quoting, leniency, every protocol
 // error (reply then close), unknown-command/arity texts, big pipelines, and many concurrent connections.
 #include <atomic>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -309,6 +310,63 @@ TEST_F(ProtocolTest, ManyConcurrentConnections) {
   for (int t = 0; t < kClients; t += 37) {
     ExpectBulk(Cmd(c(), {"GET", "client:" + std::to_string(t)}), "value-" + std::to_string(t) + std::string(t % 100, '.') + "!");
   }
+}
+
+TEST_F(ProtocolTest, MultiKeyCommandsAreAtomicUnderConcurrency) {
+  // Redis runs each command alone; a threaded server must not let readers see half of an MSET or a RENAME.
+  ExpectOk(Cmd(c(), {"MSET", "x", "0", "y", "0", "z", "0", "{pp}a", "token"}));
+  std::atomic<int> torn_mget{0}, renames_seen_wrong{0}, errors{0};
+  std::string first_problem;
+  std::mutex mu;
+  auto note = [&](const std::string& what) {
+    std::lock_guard<std::mutex> lock(mu);
+    if (first_problem.empty()) first_problem = what;
+  };
+  const int p = port();
+  std::vector<std::thread> threads;
+  for (int w = 0; w < 3; ++w) {
+    threads.emplace_back([&, w] {
+      Client cl(p);
+      for (int i = 0; i < 1500; ++i) {
+        std::string v = std::to_string(w) + ":" + std::to_string(i);
+        if (!IsStatus(Cmd(cl, {"MSET", "x", v, "y", v, "z", v}).get(), "OK")) ++errors;
+      }
+    });
+  }
+  threads.emplace_back([&] {
+    Client cl(p);
+    for (int i = 0; i < 1500; ++i) {
+      // Moves the one key back and forth.
+      Reply r = Cmd(cl, {"RENAME", i % 2 ? "{pp}b" : "{pp}a", i % 2 ? "{pp}a" : "{pp}b"});
+      if (!IsStatus(r.get(), "OK")) {
+        ++errors;
+        note("RENAME: " + Describe(r.get()));
+      }
+    }
+  });
+  for (int rd = 0; rd < 3; ++rd) {
+    threads.emplace_back([&] {
+      Client cl(p);
+      for (int i = 0; i < 1500; ++i) {
+        Reply m = Cmd(cl, {"MGET", "x", "y", "z"});
+        auto v = Strings(m.get());
+        if (v.size() != 3 || v[0] != v[1] || v[1] != v[2]) {
+          ++torn_mget;
+          note("MGET saw " + Describe(m.get()));
+        }
+        Reply e = Cmd(cl, {"EXISTS", "{pp}a", "{pp}b"});
+        if (!IsInt(e.get(), 1)) {
+          ++renames_seen_wrong;
+          note("EXISTS during RENAME gave " + Describe(e.get()));
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(errors.load(), 0) << first_problem;
+  EXPECT_EQ(torn_mget.load(), 0) << first_problem;
+  EXPECT_EQ(renames_seen_wrong.load(), 0) << first_problem;
+  ExpectInt(Cmd(c(), {"EXISTS", "{pp}a", "{pp}b"}), 1);
 }
 
 }  // namespace
