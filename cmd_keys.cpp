@@ -390,20 +390,6 @@ void cmd_flushall(Ctx& c) {
 
 // ---- OBJECT ----
 
-std::string_view encoding_name(const Entry* e) {
-  switch (e->value_type()) {
-    case ValueType::kString:
-      switch (e->encoding()) {
-        case Encoding::kInt: return "int";
-        case Encoding::kEmbStr: return "embstr";
-        case Encoding::kRaw: return "raw";
-      }
-      return "raw";
-    case ValueType::kHash: return "hashtable";
-    case ValueType::kZSet: return "skiplist";
-  }
-  return "raw";
-}
 
 // Integers 0..9999 are shared objects in Redis, which reports them with a fixed huge refcount.
 int64_t refcount_of(const Entry* e) {
@@ -423,7 +409,7 @@ void cmd_object_encoding(Ctx& c) {
   Txn t(c.ks(), c.db(), c.argv[2]);
   const Entry* e = t.probe(0);
   if (!e) return c.out.null();
-  c.out.bulk(encoding_name(e));
+  c.out.bulk(encoding_name(e->encoding()));
 }
 
 void cmd_object_refcount(Ctx& c) {

@@ -118,6 +118,8 @@ std::span<const CommandSpec> key_commands();
 std::span<const CommandSpec> expire_commands();
 std::span<const CommandSpec> connection_commands();
 std::span<const CommandSpec> server_commands();
+std::span<const CommandSpec> hash_commands();
+std::span<const CommandSpec> zset_commands();
 
 // Handlers shared across family files (defined in cmd_info.cpp / cmd_strings2.cpp).
 void info_command(Ctx& c);

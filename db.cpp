@@ -24,9 +24,22 @@ void* xmalloc(std::size_t n) {
   return p;
 }
 
-// Releases what the value owns (not the entry) and leaves it an empty inline string.
+const ObjectOps* g_object_ops[3] = {};
+TaskQueue* g_lazy_free = nullptr;  // the keyspace's background queue, for freeing big objects
+
+// Releases what the value owns (not the entry) and leaves it an empty inline string. Big objects
+// are handed to the background queue.
 void free_value(Entry* e) {
-  if (e->value_type() == ValueType::kString && e->encoding() == Encoding::kRaw) std::free(e->v.raw.data);
+  if (e->value_type() != ValueType::kString) {
+    const ObjectOps& ops = object_ops(e->value_type());
+    void* obj = e->v.object;
+    if (g_lazy_free && ops.length(obj) > kLazyFreeThreshold)
+      g_lazy_free->submit([&ops, obj] { ops.destroy(obj); });
+    else
+      ops.destroy(obj);
+  } else if (e->encoding() == Encoding::kRaw) {
+    std::free(e->v.raw.data);
+  }
   e->type = static_cast<uint32_t>(ValueType::kString);
   e->enc = static_cast<uint32_t>(Encoding::kEmbStr);
   e->v.emb.len = 0;
@@ -108,15 +121,38 @@ HNode* drain_slot(DbSlot& s) {
   return s.table.release_all();
 }
 
-// A deep copy of e's value into `to` (a fresh entry). Only strings exist so far.
+// A deep copy of e's value into `to` (a fresh entry).
 void copy_value(const Entry* from, Entry* to) {
-  char buf[24];
-  to->type = from->type;
   to->lru = from->lru;
+  if (from->value_type() != ValueType::kString) {
+    to->type = from->type;
+    to->enc = from->enc;
+    to->v.object = object_ops(from->value_type()).clone(from->v.object);
+    return;
+  }
+  char buf[24];
   assign_string(to, string_value(from, buf));
 }
 
 }  // namespace
+
+bool register_object_ops(ValueType type, const ObjectOps* ops) {
+  g_object_ops[static_cast<int>(type)] = ops;
+  return true;
+}
+
+const ObjectOps& object_ops(ValueType type) { return *g_object_ops[static_cast<int>(type)]; }
+
+const char* encoding_name(Encoding enc) {
+  switch (enc) {
+    case Encoding::kInt: return "int";
+    case Encoding::kEmbStr: return "embstr";
+    case Encoding::kRaw: return "raw";
+    case Encoding::kHashTable: return "hashtable";
+    case Encoding::kAvlTree: return "avltree";
+  }
+  return "unknown";
+}
 
 std::string_view string_value(const Entry* e, char (&buf)[24]) {
   switch (e->encoding()) {
@@ -126,8 +162,9 @@ std::string_view string_value(const Entry* e, char (&buf)[24]) {
       return {e->v.emb.bytes, e->v.emb.len};
     case Encoding::kRaw:
       return {e->v.raw.data, e->v.raw.len};
+    default:
+      return {};
   }
-  return {};
 }
 
 Entry* alloc_entry(std::string_view key, uint32_t hcode) {
@@ -167,6 +204,7 @@ Keyspace::Keyspace(int databases, int shard_count) : databases_(databases) {
 }
 
 Keyspace::~Keyspace() {
+  if (g_lazy_free == background_) g_lazy_free = nullptr;  // free everything here, now
   for (auto& s : shards_)
     for (DbSlot& slot : s->dbs) free_chain(drain_slot(slot));
 }
@@ -188,6 +226,11 @@ KeyspaceCounters Keyspace::counters(int db) {
     c.expired += sh.expired_keys;
   });
   return c;
+}
+
+void Keyspace::set_background(TaskQueue* background) {
+  background_ = background;
+  g_lazy_free = background;
 }
 
 void Keyspace::reset_stats() {
@@ -324,6 +367,15 @@ Entry* Txn::set_string(std::size_t i, std::string_view value, bool keep_ttl) {
   }
   e = alloc_entry(keys_[i], static_cast<uint32_t>(slots_[i].hash));
   assign_string(e, value);
+  slot(i, db_).table.insert(&e->node);
+  return e;
+}
+
+Entry* Txn::set_object(std::size_t i, ValueType type, Encoding enc, void* object) {
+  Entry* e = alloc_entry(keys_[i], static_cast<uint32_t>(slots_[i].hash));
+  e->type = static_cast<uint32_t>(type);
+  e->enc = static_cast<uint32_t>(enc);
+  e->v.object = object;
   slot(i, db_).table.insert(&e->node);
   return e;
 }

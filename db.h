@@ -34,7 +34,31 @@ namespace tally {
 class TaskQueue;
 
 enum class ValueType : uint8_t { kString = 0, kHash = 1, kZSet = 2 };
-enum class Encoding : uint8_t { kInt = 0, kEmbStr = 1, kRaw = 2 };  // hash/zset encodings come later
+// How a value is stored; OBJECT ENCODING reports it truthfully (encoding_name()).
+enum class Encoding : uint8_t {
+  kInt = 0,        // string holding an int64
+  kEmbStr = 1,     // string of up to kEmbMax bytes inside the entry
+  kRaw = 2,        // string in its own allocation
+  kHashTable = 3,  // hash: intrusive hash table of fields (hash.h)
+  kAvlTree = 4,    // sorted set: hash table + AVL tree (zset.h)
+};
+
+// What the keyspace needs from an object value type (hash, sorted set) that lives behind
+// Entry::v.object. Each type's .cpp registers its ops once at static-initialisation time.
+struct ObjectOps {
+  void (*destroy)(void* object);                  // frees everything the object owns, and it
+  void* (*clone)(const void* object);             // a deep copy (COPY)
+  std::size_t (*memory)(const void* object);      // bytes owned, for MEMORY USAGE
+  std::size_t (*length)(const void* object);      // elements (fields / members)
+};
+// Registers the ops of `type`; returns true so it can initialise a static.
+bool register_object_ops(ValueType type, const ObjectOps* ops);
+// The ops of an object type. REQUIRES: registered (type is kHash or kZSet).
+const ObjectOps& object_ops(ValueType type);
+// Objects with more elements than this are freed on the background queue when deleted, so DEL,
+// UNLINK, FLUSHALL ASYNC and expiry of a huge hash or sorted set do not stall other clients.
+inline constexpr std::size_t kLazyFreeThreshold = 64;
+const char* encoding_name(Encoding enc);
 
 inline constexpr uint32_t kNoTtl = TtlHeap::kNoPos;
 inline constexpr std::size_t kEmbMax = 15;  // longest string value stored inside the entry
@@ -134,7 +158,8 @@ class Keyspace {
   // and a background queue was set, else by the caller.
   void flush_db(int db, bool async = false);   // FLUSHDB [ASYNC]
   void flush_all(bool async = false);          // FLUSHALL [ASYNC]
-  void set_background(TaskQueue* background) { background_ = background; }
+  // Sets the queue that frees flushed entries and big objects (see kLazyFreeThreshold).
+  void set_background(TaskQueue* background);
   void swap_db(int a, int b);  // SWAPDB
 
   // Active expiry: deletes up to `budget` expired entries from each database of shard `s`.
@@ -189,6 +214,9 @@ class Txn {
   // Creates or overwrites key i as a string. Overwriting keeps the entry (no allocation for values
   // that fit inline) and drops its TTL unless keep_ttl. Returns the entry.
   Entry* set_string(std::size_t i, std::string_view value, bool keep_ttl = false);
+  // Creates key i holding `object` (a hash or sorted set), taking ownership of it.
+  // REQUIRES: key i is absent (peek(i) == nullptr).
+  Entry* set_object(std::size_t i, ValueType type, Encoding enc, void* object);
   // Creates or overwrites key i as an integer-encoded string.
   Entry* set_integer(std::size_t i, int64_t value, bool keep_ttl = false);
   // Replaces the string value of an existing string entry in place (APPEND, SETRANGE, INCR...),

@@ -636,13 +636,9 @@ void SharedServerTest::SetUp() {
       FAIL() << "could not restart the server: " << start_error_;
     }
   }
-  {
-    Client admin(server_->port());
-    ASSERT_TRUE(admin.ok()) << "cannot connect: " << admin.error();
-    Reply r = Cmd(admin, {"FLUSHALL"});
-    ASSERT_TRUE(IsStatus(r.get(), "OK")) << "FLUSHALL before the test";
-  }
   ASSERT_TRUE(client_.Connect(server_->port())) << "cannot connect: " << client_.error();
+  Reply r = Cmd(client_, {"FLUSHALL"});
+  ASSERT_TRUE(IsStatus(r.get(), "OK")) << "FLUSHALL before the test";
 }
 
 void SharedServerTest::TearDown() {
