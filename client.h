@@ -41,6 +41,17 @@ struct Client {
   bool closed = false;              // closed by its worker; freed when the current event batch ends
   std::atomic<bool> kill_requested{false};  // CLIENT KILL from any thread
 
+  // Blocking commands (BZPOPMIN...): a handler that finds nothing calls Ctx::block_on, which fills
+  // `block`; the worker then parks the client (blocked) until a write signals one of its keys or the
+  // deadline passes, and re-runs block.argv each time it is woken.
+  struct Block {
+    bool requested = false;          // set by the handler during this dispatch
+    int64_t deadline_ms = 0;         // absolute unix ms; 0: wait forever
+    std::vector<std::string> keys;   // what it waits for
+    std::vector<std::string> argv;   // the command to re-run
+  } block;
+  bool blocked = false;
+
   mutable std::mutex meta_mu;  // guards the strings below
   std::string name, lib_name, lib_ver;
 

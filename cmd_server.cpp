@@ -458,8 +458,8 @@ void shutdown_cmd(Ctx& c) {
 // glibc's usable size for a malloc(n): 16-byte granules with an 8-byte header, 24 bytes minimum.
 std::size_t malloc_size(std::size_t n) { return std::max<std::size_t>(24, (n + 8 + 15) / 16 * 16 - 8); }
 
-// MEMORY USAGE key [SAMPLES count]: the entry's allocation (header + key), its out-of-line value and
-// the bucket pointer that links it.
+// MEMORY USAGE key [SAMPLES count]: the entry's allocation (header + key), its out-of-line value (or
+// everything a hash/sorted-set object owns) and the bucket pointer that links it.
 void memory_usage(Ctx& c) {
   for (std::size_t i = 3; i < c.argc(); i += 2) {
     if (!iequals(c.arg(i), "samples") || i + 1 >= c.argc()) return c.out.error(err::kSyntax);
@@ -472,7 +472,8 @@ void memory_usage(Ctx& c) {
   const Entry* e = txn.peek(0);
   if (!e) return c.out.null();
   std::size_t bytes = malloc_size(sizeof(Entry) + e->key_len) + sizeof(void*);
-  if (e->value_type() == ValueType::kString && e->encoding() == Encoding::kRaw) bytes += malloc_size(e->v.raw.cap);
+  if (e->value_type() != ValueType::kString) bytes += object_ops(e->value_type()).memory(e->v.object);
+  else if (e->encoding() == Encoding::kRaw) bytes += malloc_size(e->v.raw.cap);
   c.out.integer(static_cast<int64_t>(bytes));
 }
 

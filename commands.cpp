@@ -32,6 +32,16 @@ bool arity_ok(int arity, std::size_t argc) {
   return arity > 0 ? argc == static_cast<std::size_t>(arity) : argc >= static_cast<std::size_t>(-arity);
 }
 
+// Wakes clients blocked on keys this write command may have filled: its key arguments, or everyone
+// for writes without key arguments (SWAPDB, FLUSHALL) and keys in other databases (MOVE, COPY DB).
+void signal_written_keys(ServerState& server, const CommandSpec& spec, std::span<const std::string_view> argv) {
+  if (spec.first_key <= 0) return server.blocking.signal_all();
+  int argc = static_cast<int>(argv.size());
+  int last = spec.last_key < 0 ? argc + spec.last_key : std::min(spec.last_key, argc - 1);
+  int step = std::max(1, spec.key_step);
+  for (int i = spec.first_key; i <= last && i < argc; i += step) server.blocking.signal(argv[i]);
+}
+
 void count_error(ServerState& server, Client& client, uint64_t errors_before, WorkerStats* ws) {
   if (client.writer.errors_written() == errors_before) return;
   if (ws) ws->error_replies.fetch_add(1, std::memory_order_relaxed);
@@ -42,6 +52,15 @@ void count_error(ServerState& server, Client& client, uint64_t errors_before, Wo
 }  // namespace
 
 Keyspace& Ctx::ks() { return *server.keyspace; }
+
+void Ctx::block_on(std::span<const std::string_view> keys, int64_t deadline_ms) {
+  Client::Block& b = client.block;
+  b.requested = true;
+  if (client.blocked) return;  // a re-run: keep the original keys and deadline
+  b.deadline_ms = deadline_ms;
+  b.keys.assign(keys.begin(), keys.end());
+  b.argv.assign(argv.begin(), argv.end());
+}
 
 CommandTable::CommandTable() {
   for (auto family : {string_commands(), key_commands(), expire_commands(), connection_commands(), server_commands()})
@@ -147,6 +166,11 @@ void dispatch(ServerState& server, Client& client, std::span<const std::string_v
   }
   if (ws) ws->commands_processed.fetch_add(1, std::memory_order_relaxed);
   count_error(server, client, errors_before, ws);
+  if (client.block.requested && client.fd < 0) {  // nowhere to park it: time out at once
+    client.block = {};
+    out.null_array();
+  }
+  if ((spec.flags & kCmdWrite) && server.blocking.any()) signal_written_keys(server, spec, argv);
 }
 
 }  // namespace tally

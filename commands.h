@@ -69,6 +69,11 @@ class Ctx {
   std::string_view arg(std::size_t i) const { return argv[i]; }
   Keyspace& ks();
   int db() const { return client.db.load(std::memory_order_relaxed); }
+  // For blocking commands that found nothing to serve: instead of replying, ask to wait for a write
+  // to one of `keys` until `deadline_ms` (absolute unix ms, 0 = forever). When the command is re-run
+  // after a wake-up, the original keys and deadline are kept. Clients that cannot block (in-process
+  // tests) get the timeout reply at once.
+  void block_on(std::span<const std::string_view> keys, int64_t deadline_ms);
 
   ServerState& server;
   Client& client;

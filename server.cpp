@@ -28,6 +28,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -90,6 +91,24 @@ class Worker {
   void handle_wake();
   void periodic(int64_t now);
   void set_writable_interest(Client& c, bool on);
+  // Blocking commands: park, re-run when woken, time out, release.
+  void park(Client& c);
+  void retry_blocked(Client& c);
+  void unpark(Client& c);
+  void after_unpark(Client& c);
+  void run_ready();
+  void expire_blocked(int64_t now);
+ public:
+  // Queues a blocked client of this worker for a re-run (from any thread) and wakes the loop.
+  void enqueue_ready(Client* c, uint64_t id) {
+    {
+      std::lock_guard lock(ready_mu_);
+      ready_.push_back({c, id});
+    }
+    wake();
+  }
+
+ private:
 
   ServerState& state_;
   const int index_;
@@ -101,6 +120,9 @@ class Worker {
   std::vector<std::unique_ptr<Client>> graveyard_;  // closed during the current event batch
   std::unique_ptr<char[]> scratch_;
   WorkerStats& stats_;
+  std::mutex ready_mu_;  // guards ready_
+  std::vector<std::pair<Client*, uint64_t>> ready_;  // blocked clients whose keys were written
+  std::vector<Client*> blocked_;  // this worker's parked clients
   int64_t loop_now_ms_ = 0;  // the time after the last epoll_wait
   int64_t next_expire_ms_ = 0;
   int64_t next_timeout_check_ms_ = 0;
@@ -133,11 +155,15 @@ Worker::~Worker() {
 
 void Worker::run(std::stop_token st) {
   epoll_event events[256];
+  // Connections queued before the listener joined this epoll set are not reported by an
+  // EPOLLEXCLUSIVE registration; take them now.
+  accept_clients();
   while (!st.stop_requested()) {
     int64_t now = now_ms();
     int64_t hz = std::max<int64_t>(1, std::min<int64_t>(500, state_.config.hz.load()));
     if (now >= next_expire_ms_) periodic(now);
-    int wait_ms = static_cast<int>(std::clamp<int64_t>(next_expire_ms_ - now, 0, 1000 / hz));
+    int64_t max_wait = blocked_.empty() ? 1000 / hz : 10;  // blocked clients' deadlines: 10 ms resolution
+    int wait_ms = static_cast<int>(std::clamp<int64_t>(next_expire_ms_ - now, 0, max_wait));
     int n = epoll_wait(epoll_fd_, events, 256, wait_ms);
     if (n < 0 && errno != EINTR) {
       log_line(LogLevel::kWarning, "epoll_wait: " + errno_text());
@@ -154,6 +180,8 @@ void Worker::run(std::stop_token st) {
         handle_event(*c, events[i].events);
       }
     }
+    run_ready();
+    if (!blocked_.empty()) expire_blocked(loop_now_ms_);
     graveyard_.clear();
   }
 }
@@ -249,7 +277,7 @@ bool Worker::read_and_run(Client& c) {
 std::size_t Worker::run_commands(Client& c, const char* data, std::size_t len) {
   std::size_t pos = 0;
   CmdStats* cmd_stats = stats_.cmd.data();
-  while (pos < len && !c.close_after_reply && !c.kill_requested.load(std::memory_order_relaxed)) {
+  while (pos < len && !c.blocked && !c.close_after_reply && !c.kill_requested.load(std::memory_order_relaxed)) {
     ParserLimits limits;
     limits.max_bulk_len = state_.config.proto_max_bulk_len.load(std::memory_order_relaxed);
     limits.authenticated = c.authenticated;
@@ -264,6 +292,7 @@ std::size_t Worker::run_commands(Client& c, const char* data, std::size_t len) {
     }
     if (st == ParseStatus::kCommand) dispatch(state_, c, c.parser.argv(), cmd_stats);
     pos += consumed;
+    if (c.block.requested) park(c);
   }
   return pos;
 }
@@ -298,6 +327,7 @@ void Worker::set_writable_interest(Client& c, bool on) {
 // the same batch may still point to it.
 void Worker::close_client(Client& c) {
   if (c.closed) return;
+  if (c.blocked) unpark(c);
   c.closed = true;
   state_.clients.remove(&c);
   epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, c.fd, nullptr);
@@ -315,6 +345,7 @@ void Worker::handle_wake() {
   for (auto& [ptr, c] : clients_)
     if (c->kill_requested.load()) doomed.push_back(ptr);
   for (Client* c : doomed) close_client(*c);
+  run_ready();
 }
 
 // Active expiry for this worker's share of the shards, and idle-client timeouts.
@@ -331,8 +362,69 @@ void Worker::periodic(int64_t now) {
   next_timeout_check_ms_ = now + 1000;
   std::vector<Client*> idle;
   for (auto& [ptr, c] : clients_)
-    if (now - c->last_interaction_ms.load() > timeout_s * 1000) idle.push_back(ptr);
+    if (!c->blocked && now - c->last_interaction_ms.load() > timeout_s * 1000) idle.push_back(ptr);
   for (Client* c : idle) close_client(*c);
+}
+
+// ---- blocking commands ----
+
+// The handler found nothing and asked to wait: register the waiter, then re-run once (from the ready
+// queue, outside run_commands) in case a write landed before the registration.
+void Worker::park(Client& c) {
+  c.block.requested = false;
+  c.blocked = true;
+  blocked_.push_back(&c);
+  state_.blocking.add(&c, c.id, index_, c.block.keys);
+  enqueue_ready(&c, c.id);
+}
+
+void Worker::retry_blocked(Client& c) {
+  std::vector<std::string_view> argv(c.block.argv.begin(), c.block.argv.end());
+  c.block.requested = false;
+  dispatch(state_, c, argv, stats_.cmd.data());
+  if (c.block.requested) {  // still nothing: keep waiting
+    c.block.requested = false;
+    return;
+  }
+  unpark(c);
+  after_unpark(c);
+}
+
+void Worker::unpark(Client& c) {
+  state_.blocking.remove(&c, c.block.keys);
+  std::erase(blocked_, &c);
+  c.blocked = false;
+  c.block = {};
+}
+
+// Sends what the unblocked client got and runs the requests that queued up behind it.
+void Worker::after_unpark(Client& c) {
+  if (!c.in.empty()) c.in.consume(run_commands(c, c.in.data(), c.in.size()));
+  if (!flush(c) || (c.close_after_reply && c.out.empty())) close_client(c);
+}
+
+void Worker::run_ready() {
+  std::vector<std::pair<Client*, uint64_t>> ready;
+  {
+    std::lock_guard lock(ready_mu_);
+    ready.swap(ready_);
+  }
+  for (auto [c, id] : ready) {
+    auto it = clients_.find(c);  // the client may have gone, and its address been reused
+    if (it == clients_.end() || c->id != id || !c->blocked || c->closed) continue;
+    retry_blocked(*c);
+  }
+}
+
+void Worker::expire_blocked(int64_t now) {
+  std::vector<Client*> due;
+  for (Client* c : blocked_)
+    if (c->block.deadline_ms > 0 && c->block.deadline_ms <= now) due.push_back(c);
+  for (Client* c : due) {
+    unpark(*c);
+    c->writer.null_array();
+    after_unpark(*c);
+  }
 }
 
 int open_listener(const Config& cfg) {
@@ -414,6 +506,9 @@ int run_server(ServerState& state) {
     if (w >= 0 && static_cast<std::size_t>(w) < workers.size()) workers[static_cast<std::size_t>(w)]->wake();
   };
   state.request_shutdown = [] { kill(getpid(), SIGTERM); };
+  state.blocking.notify = [&workers](int w, Client* c, uint64_t id) {
+    workers[static_cast<std::size_t>(w)]->enqueue_ready(c, id);
+  };
 
   log_line(LogLevel::kNotice, std::string("Tally ") + kVersion + " (Redis 7.0.15 compatible) pid=" +
                                   std::to_string(getpid()) + " port=" + std::to_string(cfg.port) +
@@ -430,6 +525,7 @@ int run_server(ServerState& state) {
     for (auto& w : workers) w->wake();
   }  // joins the workers
   state.clients.wake_worker = nullptr;
+  state.blocking.notify = nullptr;
   workers.clear();
   close(listen_fd);
   log_line(LogLevel::kNotice, "Tally is now ready to exit, bye bye...");

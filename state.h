@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "blocking.h"
 #include "client.h"
 #include "commands.h"
 #include "config.h"
@@ -34,6 +35,7 @@ struct ServerState {
   CommandTable commands;
   std::unique_ptr<Keyspace> keyspace;
   ClientRegistry clients;
+  BlockRegistry blocking;
 
   std::vector<std::unique_ptr<WorkerStats>> workers;  // one per worker, fixed after start
   std::atomic<uint64_t> next_client_id{1};
