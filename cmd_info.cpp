@@ -85,16 +85,19 @@ Totals sum_workers(const ServerState& s) {
   return t;
 }
 
-uint64_t used_memory() {
-  struct mallinfo2 mi = mallinfo2();
-  return mi.uordblks + mi.hblkhd;
-}
-
 uint64_t rss_bytes() {
   std::ifstream statm("/proc/self/statm");
   uint64_t pages = 0, resident = 0;
   statm >> pages >> resident;
   return resident * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+}
+
+// Bytes handed out by malloc. An allocator other than glibc's (sanitizer builds) reports nothing
+// through mallinfo2; the resident size is the honest stand-in then.
+uint64_t used_memory() {
+  struct mallinfo2 mi = mallinfo2();
+  uint64_t used = mi.uordblks + mi.hblkhd;
+  return used > 0 ? used : rss_bytes();
 }
 
 // The highest used_memory any INFO call has seen (Redis samples it in its cron).
