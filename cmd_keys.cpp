@@ -58,10 +58,6 @@ void with_shard(Keyspace& ks, uint32_t shard, int db, Fn&& fn) {
   fn(s.dbs[db]);
 }
 
-uint64_t random_bits() {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  return rng();
-}
 
 // Redis's getIntFromObjectOrReply without a custom message.
 bool parse_int_arg(Ctx& c, std::string_view s, int* out) {
@@ -195,26 +191,6 @@ void cmd_keys(Ctx& c) {
   for (const auto& k : found) c.out.bulk(k);
 }
 
-// Parses a SCAN cursor as Redis does with strtoul: optional sign, digits only, no overflow, no leading
-// space; a negative cursor wraps, and "" reads as 0.
-bool parse_cursor(std::string_view s, uint64_t* out) {
-  std::size_t i = 0;
-  bool negative = false;
-  if (i < s.size() && (s[i] == '+' || s[i] == '-')) negative = s[i++] == '-';
-  if (i == s.size()) {
-    *out = 0;
-    return s.empty();
-  }
-  uint64_t v = 0;
-  for (; i < s.size(); ++i) {
-    if (s[i] < '0' || s[i] > '9') return false;
-    const uint64_t d = static_cast<uint64_t>(s[i] - '0');
-    if (v > (UINT64_MAX - d) / 10) return false;
-    v = v * 10 + d;
-  }
-  *out = negative ? 0 - v : v;
-  return true;
-}
 
 struct ScanOptions {
   int64_t count = 10;

@@ -136,6 +136,11 @@ bool parse_int64(std::string_view s, int64_t* out);
 // Parses a whole argument as a double (accepts "inf", "-inf", "+inf"; rejects NaN and trailing junk).
 bool parse_double(std::string_view s, double* out);
 bool parse_long_double(std::string_view s, long double* out);
+// Parses a SCAN-family cursor as Redis does with strtoul: optional sign (negative wraps), digits only,
+// no overflow; "" reads as 0.
+bool parse_cursor(std::string_view s, uint64_t* out);
+// 64 random bits from a per-thread generator (RANDOMKEY, HRANDFIELD, ZRANDMEMBER).
+uint64_t random_bits();
 // Formats an int64 into buf (at least 21 bytes); returns the length.
 std::size_t format_int64(int64_t v, char* buf);
 // Case-insensitive equality of an argument with a lowercase literal.

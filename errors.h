@@ -56,6 +56,12 @@ inline constexpr std::string_view kSecondDbIndex = "ERR invalid second DB index"
 inline constexpr std::string_view kNoLfu =
     "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when "
     "switching between policies at runtime LRU and LFU data will take some time to adjust.";
+inline constexpr std::string_view kHashNotInteger = "ERR hash value is not an integer";
+inline constexpr std::string_view kHashNotFloat = "ERR hash value is not a float";
+inline constexpr std::string_view kIncrNanOrInf = "ERR value is NaN or Infinity";
+inline constexpr std::string_view kOutOfRange = "ERR value is out of range";
+inline constexpr std::string_view kCountRange =
+    "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807";
 inline constexpr std::string_view kGtLt = "ERR GT and LT options at the same time are not compatible";
 
 // Protocol errors (the connection is closed after them).

@@ -12,6 +12,8 @@
 
 #include "commands.h"
 
+#include <random>
+
 namespace tally {
 
 namespace {
@@ -195,6 +197,32 @@ bool iequals(std::string_view a, std::string_view lower_lit) {
 bool glob_match(std::string_view pattern, std::string_view str, bool nocase) {
   bool skip_longer = false;
   return match_impl(Pat{pattern.data(), pattern.size()}, str, nocase, &skip_longer, 0);
+}
+
+// Parses a SCAN cursor as Redis does with strtoul: optional sign, digits only, no overflow, no leading
+// space; a negative cursor wraps, and "" reads as 0.
+bool parse_cursor(std::string_view s, uint64_t* out) {
+  std::size_t i = 0;
+  bool negative = false;
+  if (i < s.size() && (s[i] == '+' || s[i] == '-')) negative = s[i++] == '-';
+  if (i == s.size()) {
+    *out = 0;
+    return s.empty();
+  }
+  uint64_t v = 0;
+  for (; i < s.size(); ++i) {
+    if (s[i] < '0' || s[i] > '9') return false;
+    const uint64_t d = static_cast<uint64_t>(s[i] - '0');
+    if (v > (UINT64_MAX - d) / 10) return false;
+    v = v * 10 + d;
+  }
+  *out = negative ? 0 - v : v;
+  return true;
+}
+
+uint64_t random_bits() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  return rng();
 }
 
 }  // namespace tally

@@ -1,0 +1,103 @@
+// Sorted set: a hash table (member -> node) for O(1) lookup by member, and an AVL tree with subtree
+// counts ordered by (score, member) for O(log n) rank, offset and range seeks.
+//
+// Order (Redis's): ascending score; equal scores by member bytes compared with memcmp over the common
+// prefix, the shorter member first when one is a prefix of the other. -0.0 and 0.0 compare equal (the
+// score is stored exactly as given). NaN is never stored: callers reject it before calling.
+//
+// Ownership: each member is one ZNode allocation (header + member bytes), linked into both the table
+// and the tree. Only ZSet::remove() and ~ZSet() free a ZNode. A ZNode* stays valid until that node is
+// removed or the set destroyed; update_score() keeps the node (no allocation, pointer stays valid).
+//
+// Thread-safety: none. The key's shard lock guards every call.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "avl.h"
+#include "hashtable.h"
+
+namespace tally {
+
+struct ZNode {
+  AvlNode tree;   // linked into ZSet's tree
+  HNode hnode;    // linked into ZSet's table; hnode.hcode = low 32 bits of hash_bytes(member)
+  double score;
+  uint32_t len;   // member length; the member's bytes follow the struct in the same allocation
+
+  std::string_view name() const { return {reinterpret_cast<const char*>(this + 1), len}; }
+};
+
+class ZSet {
+ public:
+  ZSet();
+  ~ZSet();  // frees every node
+  ZSet(const ZSet&) = delete;
+  ZSet& operator=(const ZSet&) = delete;
+
+  // A deep copy (COPY). The caller owns the result (delete it, or hand it to the keyspace).
+  ZSet* clone() const;
+
+  std::size_t size() const { return table_.size(); }
+  bool empty() const { return size() == 0; }
+  // Bytes owned: every node allocation rounded up to 16, the table's buckets and the ZSet itself.
+  std::size_t memory_bytes() const;
+
+  // The node of `member`, or nullptr if absent. O(1).
+  ZNode* find(std::string_view member) const;
+  // Adds `member` with `score` and returns its node. REQUIRES: member absent, score not NaN.
+  ZNode* insert(std::string_view member, double score);
+  // Sets n's score and moves it to its new position. No allocation; n stays valid.
+  // REQUIRES: n belongs to this set, score not NaN.
+  void update_score(ZNode* n, double score);
+  // Unlinks n from the table and the tree and frees it. REQUIRES: n belongs to this set.
+  void remove(ZNode* n);
+
+  // Lowest / highest node in order, nullptr when empty.
+  ZNode* min() const;
+  ZNode* max() const;
+  // In-order successor / predecessor, nullptr past the end. O(1) amortised, O(log n) worst case.
+  ZNode* next(const ZNode* n) const;
+  ZNode* prev(const ZNode* n) const;
+  // The node `k` positions after n (before, when k < 0), nullptr if out of range. O(log n).
+  ZNode* offset(const ZNode* n, int64_t k) const;
+
+  // The node at 0-based ascending rank, nullptr if rank >= size(). O(log n).
+  ZNode* at_rank(std::size_t rank) const;
+  // n's 0-based ascending rank (descending rank = size() - 1 - rank_of(n)). O(log n).
+  std::size_t rank_of(const ZNode* n) const;
+
+  // Score seeks, O(log n), nullptr if none:
+  // first node with score >= min (score > min when exclusive);
+  // last node with score <= max (score < max when exclusive).
+  ZNode* first_in_score(double min, bool exclusive) const;
+  ZNode* last_in_score(double max, bool exclusive) const;
+
+  // Lex seeks, O(log n), meaningful when all scores are equal (as in Redis's ZRANGEBYLEX), since they
+  // descend the tree comparing members only. Members compare as in the order above. nullptr if none:
+  // first node whose member >= s (> s when exclusive);
+  // last node whose member <= s (< s when exclusive).
+  ZNode* first_in_lex(std::string_view s, bool exclusive) const;
+  ZNode* last_in_lex(std::string_view s, bool exclusive) const;
+
+  // Checks the tree (AVL invariants, counts, parents, order) and that table and tree hold the same
+  // nodes. For tests: O(n).
+  bool check_invariants() const;
+
+ private:
+  ZNode* alloc_node(std::string_view member, double score, uint32_t hcode);
+  void free_node(ZNode* n);
+  void tree_insert(ZNode* n);
+
+  mutable HashTable table_;  // lookups do rehash steps, so const finds still touch it
+  AvlNode* root_ = nullptr;
+  std::size_t node_bytes_ = 0;  // sum of node allocations, each rounded up to 16
+};
+
+// Three-way comparison of members in Redis order (memcmp, then shorter first): <0, 0, >0.
+int zset_member_cmp(std::string_view a, std::string_view b);
+
+}  // namespace tally
+// API-READY
