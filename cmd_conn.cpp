@@ -98,7 +98,7 @@ void cmd_hello(Ctx& c) {
       name = c.arg(++i);
       has_name = true;
     } else {
-      return c.out.error("ERR Syntax error in HELLO option '" + std::string(c.arg(i)) + "'");
+      return c.out.error(err::hello_option(c.arg(i)));
     }
   }
   if (has_auth) {
@@ -172,13 +172,13 @@ void client_list(Ctx& c) {
     if (c.argc() >= 4 && iequals(c.arg(2), "type")) {
       std::string_view t = c.arg(3);
       if (!iequals(t, "normal") && !iequals(t, "master") && !iequals(t, "replica") && !iequals(t, "pubsub"))
-        return c.out.error("ERR Unknown client type '" + std::string(t) + "'");
+        return c.out.error(err::unknown_client_type(t));
       if (!iequals(t, "normal")) return c.out.bulk("");
       i = 4;
     } else if (c.argc() >= 4 && iequals(c.arg(2), "id")) {
       for (i = 3; i < c.argc(); ++i) {
         int64_t id;
-        if (!parse_int64(c.arg(i), &id) || id <= 0) return c.out.error("ERR Invalid client ID");
+        if (!parse_int64(c.arg(i), &id) || id <= 0) return c.out.error(err::kInvalidClientId);
         ids.push_back(static_cast<uint64_t>(id));
       }
     }
@@ -220,7 +220,7 @@ std::string parse_kill(Ctx& c, KillFilter* f) {
   for (std::size_t i = 2; i < c.argc(); i += 2) {
     std::string_view opt = c.arg(i), val = c.arg(i + 1);
     if (iequals(opt, "id")) {
-      if (!parse_int64(val, &f->id) || f->id <= 0) return "ERR client-id should be greater than 0";
+      if (!parse_int64(val, &f->id) || f->id <= 0) return std::string(err::kClientIdPositive);
     } else if (iequals(opt, "addr")) {
       f->addr = val;
     } else if (iequals(opt, "laddr")) {
@@ -230,9 +230,9 @@ std::string parse_kill(Ctx& c, KillFilter* f) {
       else if (iequals(val, "no")) f->skipme = false;
       else return std::string(err::kSyntax);
     } else if (iequals(opt, "type")) {
-      if (!iequals(val, "normal")) return "ERR Unknown client type '" + std::string(val) + "'";
+      if (!iequals(val, "normal")) return err::unknown_client_type(val);
     } else if (iequals(opt, "user")) {
-      if (val != "default") return "ERR No such user '" + std::string(val) + "'";
+      if (val != "default") return err::no_such_user(val);
     } else {
       return std::string(err::kSyntax);
     }
@@ -263,7 +263,7 @@ void client_setinfo(Ctx& c) {
   std::string_view attr = c.arg(2), val = c.arg(3);
   bool is_name = iequals(attr, "lib-name");
   if (!is_name && !iequals(attr, "lib-ver"))
-    return c.out.error("ERR Unrecognized option '" + std::string(attr) + "'");
+    return c.out.error(err::unrecognized_option(attr));
   for (char ch : val)
     if (ch < '!' || ch > '~')
       return c.out.error(std::string("ERR ") + (is_name ? "lib-name" : "lib-ver") +

@@ -283,16 +283,16 @@ void command_getkeys(Ctx& c) {
   std::span<const std::string_view> args = c.argv.subspan(2);
   const Command* cmd = c.server.commands.find(args[0]);
   if (cmd && !cmd->subs.empty() && args.size() >= 2) cmd = c.server.commands.find_sub(*cmd, args[1]);
-  if (!cmd) return c.out.error("ERR Invalid command specified");
+  if (!cmd) return c.out.error(err::kInvalidCommand);
   const CommandSpec& s = *cmd->spec;
   bool movable = s.flags & kCmdMovableKeys;
-  if (s.first_key <= 0 && !movable) return c.out.error("ERR The command has no key arguments");
+  if (s.first_key <= 0 && !movable) return c.out.error(err::kNoKeyArguments);
   bool arity_ok = s.arity > 0 ? args.size() == static_cast<std::size_t>(s.arity)
                               : args.size() >= static_cast<std::size_t>(-s.arity);
-  if (!arity_ok) return c.out.error("ERR Invalid number of arguments specified for command");
+  if (!arity_ok) return c.out.error(err::kInvalidArgCount);
   std::vector<std::size_t> keys;
   if (movable) {
-    if (!movable_keys(s, args, &keys)) return c.out.error("ERR Invalid arguments specified for command");
+    if (!movable_keys(s, args, &keys)) return c.out.error(err::kInvalidArgs);
   } else {
     range_keys(s, args.size(), &keys);
   }
@@ -371,8 +371,7 @@ void config_set_cmd(Ctx& c) {
     if (!e.empty() && is_name_error(e)) return c.out.error(e);
     for (std::size_t j = 2; j < i; j += 2)
       if (same_name(c.arg(j), c.arg(i)))
-        return c.out.error("ERR CONFIG SET failed (possibly related to argument '" + std::string(c.arg(i)) +
-                           "') - duplicate parameter");
+        return c.out.error(err::config_set_failed(c.arg(i)) + "duplicate parameter");
     if (value_error.empty()) value_error = e;
   }
   if (!value_error.empty()) return c.out.error(value_error);
@@ -406,8 +405,8 @@ void config_resetstat(Ctx& c) {
 }
 
 void config_rewrite(Ctx& c) {
-  if (c.server.config.config_file.empty()) return c.out.error("ERR The server is running without a config file");
-  c.out.error("ERR Rewriting config file: Operation not supported");
+  if (c.server.config.config_file.empty()) return c.out.error(err::kNoConfigFile);
+  c.out.error(err::kRewriteUnsupported);
 }
 
 void config_help(Ctx& c) {
@@ -449,7 +448,7 @@ void shutdown_cmd(Ctx& c) {
     else return c.out.error(err::kSyntax);
   }
   if ((nosave && save) || (abort && (nosave || save || other))) return c.out.error(err::kSyntax);
-  if (abort) return c.out.error("ERR No shutdown in progress.");
+  if (abort) return c.out.error(err::kNoShutdown);
   c.server.shutdown_requested = true;
   c.client.close_after_reply = true;
   if (c.server.request_shutdown) c.server.request_shutdown();

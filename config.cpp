@@ -9,6 +9,8 @@
 // values are read and written under Config::mu (the accessors below take it).
 #include "config.h"
 
+#include "errors.h"
+
 #include <cctype>
 #include <cerrno>
 #include <climits>
@@ -406,8 +408,8 @@ void config_get(const Config& cfg, std::string_view pattern, std::vector<std::pa
 
 std::string config_set(Config* cfg, std::string_view name, std::string_view value) {
   const Param* p = find_param(name);
-  if (!p) return "ERR Unknown option or number of arguments for CONFIG SET - '" + std::string(name) + "'";
-  std::string prefix = "ERR CONFIG SET failed (possibly related to argument '" + std::string(name) + "') - ";
+  if (!p) return err::config_set_unknown(name);
+  std::string prefix = err::config_set_failed(name);
   if (p->flags & kProtected) return prefix + "can't set protected config";
   if (!(p->flags & kMutable)) return prefix + "can't set immutable config";
   std::string why = set_value(cfg, *p, value);

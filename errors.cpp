@@ -72,4 +72,20 @@ std::string expected_dollar(char got) {
 
 std::string unsupported_option(std::string_view opt) { return "ERR Unsupported option " + std::string(opt); }
 
+std::string hello_option(std::string_view opt) { return "ERR Syntax error in HELLO option '" + std::string(opt) + "'"; }
+
+std::string unknown_client_type(std::string_view type) { return "ERR Unknown client type '" + std::string(type) + "'"; }
+
+std::string no_such_user(std::string_view user) { return "ERR No such user '" + std::string(user) + "'"; }
+
+std::string unrecognized_option(std::string_view opt) { return "ERR Unrecognized option '" + std::string(opt) + "'"; }
+
+std::string config_set_unknown(std::string_view name) {
+  return "ERR Unknown option or number of arguments for CONFIG SET - '" + std::string(name) + "'";
+}
+
+std::string config_set_failed(std::string_view name) {
+  return "ERR CONFIG SET failed (possibly related to argument '" + std::string(name) + "') - ";
+}
+
 }  // namespace tally::err

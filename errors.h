@@ -62,6 +62,15 @@ inline constexpr std::string_view kIncrNanOrInf = "ERR value is NaN or Infinity"
 inline constexpr std::string_view kOutOfRange = "ERR value is out of range";
 inline constexpr std::string_view kCountRange =
     "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807";
+inline constexpr std::string_view kInvalidCommand = "ERR Invalid command specified";
+inline constexpr std::string_view kNoKeyArguments = "ERR The command has no key arguments";
+inline constexpr std::string_view kInvalidArgCount = "ERR Invalid number of arguments specified for command";
+inline constexpr std::string_view kInvalidArgs = "ERR Invalid arguments specified for command";
+inline constexpr std::string_view kNoConfigFile = "ERR The server is running without a config file";
+inline constexpr std::string_view kRewriteUnsupported = "ERR Rewriting config file: Operation not supported";
+inline constexpr std::string_view kNoShutdown = "ERR No shutdown in progress.";
+inline constexpr std::string_view kInvalidClientId = "ERR Invalid client ID";
+inline constexpr std::string_view kClientIdPositive = "ERR client-id should be greater than 0";
 inline constexpr std::string_view kGtLt = "ERR GT and LT options at the same time are not compatible";
 
 // Protocol errors (the connection is closed after them).
@@ -82,6 +91,18 @@ std::string unknown_command(std::string_view name, const std::string_view* args,
 std::string unknown_subcommand(std::string_view sub, std::string_view parent_upper);
 // "ERR invalid expire time in 'set' command"
 std::string invalid_expire(std::string_view lowercase_name);
+// "ERR Syntax error in HELLO option 'FOO'"
+std::string hello_option(std::string_view opt);
+// "ERR Unknown client type 'foo'"
+std::string unknown_client_type(std::string_view type);
+// "ERR No such user 'bob'"
+std::string no_such_user(std::string_view user);
+// "ERR Unrecognized option 'foo'" (CLIENT SETINFO)
+std::string unrecognized_option(std::string_view opt);
+// "ERR Unknown option or number of arguments for CONFIG SET - 'foo'"
+std::string config_set_unknown(std::string_view name);
+// "ERR CONFIG SET failed (possibly related to argument 'foo') - " (the reason follows)
+std::string config_set_failed(std::string_view name);
 // "ERR Unsupported option foo"
 std::string unsupported_option(std::string_view opt);
 // "ERR Protocol error: expected '$', got 'G'"
