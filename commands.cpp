@@ -63,8 +63,8 @@ void Ctx::block_on(std::span<const std::string_view> keys, int64_t deadline_ms) 
 }
 
 CommandTable::CommandTable() {
-  for (auto family : {string_commands(), key_commands(), expire_commands(), hash_commands(), connection_commands(),
-                      server_commands()})
+  for (auto family : {string_commands(), key_commands(), expire_commands(), hash_commands(), zset_commands(),
+                      connection_commands(), server_commands()})
     for (const CommandSpec& spec : family) {
       Command cmd;
       cmd.spec = &spec;

@@ -1,0 +1,126 @@
+// Blocking pops end to end: BZPOPMIN/BZPOPMAX/BZMPOP woken by writes from other connections (which
+// Tally may serve on other worker threads), timing out, keeping the blocked client's pipelined
+// requests in order, and surviving a blocked client that disconnects.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "harness.h"
+
+namespace tally_test {
+namespace {
+
+class BlockingTest : public SharedServerTest {};
+
+TEST_F(BlockingTest, TimesOutWithNullArray) {
+  long long start = NowMs();
+  Reply r = Cmd(c(), {"BZPOPMIN", "nokey", "0.2"});
+  long long took = NowMs() - start;
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->type, REDIS_REPLY_NIL) << Describe(r.get());
+  EXPECT_GE(took, 180);
+  EXPECT_LT(took, 2000);
+  Reply m = Cmd(c(), {"BZMPOP", "0.1", "1", "nokey", "MIN"});
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->type, REDIS_REPLY_NIL) << Describe(m.get());
+  ExpectStatus(Cmd(c(), {"PING"}), "PONG");  // the connection is usable afterwards
+}
+
+TEST_F(BlockingTest, ServesAtOnceWhenDataIsThere) {
+  ExpectInt(Cmd(c(), {"ZADD", "z", "1", "a", "2", "b"}), 2);
+  ExpectBulks(Cmd(c(), {"BZPOPMIN", "empty", "z", "1"}), {"z", "a", "1"});
+  ExpectBulks(Cmd(c(), {"BZPOPMAX", "z", "1"}), {"z", "b", "2"});
+  ExpectInt(Cmd(c(), {"EXISTS", "z"}), 0);
+}
+
+TEST_F(BlockingTest, TimeoutErrors) {
+  ExpectError(Cmd(c(), {"BZPOPMIN", "z", "-1"}), "ERR timeout is negative");
+  ExpectError(Cmd(c(), {"BZPOPMIN", "z", "abc"}), "ERR timeout is not a float or out of range");
+  ExpectError(Cmd(c(), {"BZMPOP", "-1", "1", "z", "MIN"}), "ERR timeout is negative");
+}
+
+TEST_F(BlockingTest, WokenByAnotherClient) {
+  for (int round = 0; round < 5; ++round) {  // several connections: the writer may be on another worker
+    Client waiter = NewClient();
+    Client writer = NewClient();
+    std::string key = "board" + std::to_string(round);
+    Reply got;
+    std::thread t([&] { got = Cmd(waiter, {"BZPOPMAX", key, "5"}); });
+    SleepMs(100);
+    long long start = NowMs();
+    ExpectInt(Cmd(writer, {"ZADD", key, "10", "alice", "20", "bob"}), 2);
+    t.join();
+    EXPECT_LT(NowMs() - start, 1000);
+    ExpectBulks(got, {key, "bob", "20"});
+    ExpectBulks(Cmd(writer, {"ZRANGE", key, "0", "-1", "WITHSCORES"}), {"alice", "10"});
+  }
+}
+
+TEST_F(BlockingTest, BzmpopWokenWithCount) {
+  Client writer = NewClient();
+  Reply got;
+  std::thread t([&] { got = Cmd(c(), {"BZMPOP", "5", "2", "k1", "k2", "MIN", "COUNT", "2"}); });
+  SleepMs(100);
+  ExpectInt(Cmd(writer, {"ZADD", "k2", "3", "c", "1", "a", "2", "b"}), 3);
+  t.join();
+  ASSERT_TRUE(got && got->type == REDIS_REPLY_ARRAY && got->elements == 2) << Describe(got.get());
+  EXPECT_EQ(std::string(got->element[0]->str, got->element[0]->len), "k2");
+  const redisReply* pairs = got->element[1];
+  ASSERT_EQ(pairs->elements, 2u);
+  EXPECT_EQ(Strings(pairs->element[0]), (std::vector<std::string>{"a", "1"}));
+  EXPECT_EQ(Strings(pairs->element[1]), (std::vector<std::string>{"b", "2"}));
+}
+
+TEST_F(BlockingTest, PipelinedRequestsRunAfterTheWakeUp) {
+  Client writer = NewClient();
+  Append(c(), {"BZPOPMIN", "q", "5"});
+  Append(c(), {"PING"});
+  Append(c(), {"ZCARD", "q"});
+  Reply first, second, third;
+  std::thread t([&] {
+    first = GetReply(c());
+    second = GetReply(c());
+    third = GetReply(c());
+  });
+  SleepMs(100);
+  ExpectInt(Cmd(writer, {"ZADD", "q", "1", "x", "2", "y"}), 2);
+  t.join();
+  ExpectBulks(first, {"q", "x", "1"});
+  ExpectStatus(second, "PONG");
+  ExpectInt(third, 1);
+}
+
+TEST_F(BlockingTest, FirstWaiterServedSecondKeepsWaiting) {
+  Client a = NewClient(), b = NewClient(), writer = NewClient();
+  Reply ra, rb;
+  std::thread ta([&] { ra = Cmd(a, {"BZPOPMIN", "one", "5"}); });
+  SleepMs(50);
+  std::thread tb([&] { rb = Cmd(b, {"BZPOPMIN", "one", "0.5"}); });
+  SleepMs(100);
+  ExpectInt(Cmd(writer, {"ZADD", "one", "1", "m"}), 1);
+  ta.join();
+  tb.join();
+  ExpectBulks(ra, {"one", "m", "1"});
+  ASSERT_TRUE(rb);
+  EXPECT_EQ(rb->type, REDIS_REPLY_NIL) << Describe(rb.get());  // nothing left for b: it timed out
+}
+
+TEST_F(BlockingTest, DisconnectedWaiterIsForgotten) {
+  {
+    Client gone = NewClient();
+    redisAppendCommand(gone, "BZPOPMIN vanish 10");
+    int done = 0;
+    redisBufferWrite(gone, &done);
+    SleepMs(50);
+  }  // closes while blocked
+  SleepMs(50);
+  ExpectInt(Cmd(c(), {"ZADD", "vanish", "1", "a"}), 1);
+  ExpectInt(Cmd(c(), {"ZCARD", "vanish"}), 1);  // nobody popped it
+  ExpectStatus(Cmd(c(), {"PING"}), "PONG");
+}
+
+}  // namespace
+}  // namespace tally_test
