@@ -1,16 +1,18 @@
-// The sorted-set family, part 1: the helpers the family shares, ZADD/ZINCRBY, ZREM, the point reads
-// (ZSCORE, ZMSCORE, ZCARD, ZRANK, ZREVRANK), the counts (ZCOUNT, ZLEXCOUNT), every range read
-// (ZRANGE and its BYSCORE/BYLEX/REV forms, ZRANGESTORE, the deprecated Z[REV]RANGEBY* commands) and
-// the range deletes (ZREMRANGEBY*). Part 2 (cmd_zset2.cpp) has the pops, ZRANDMEMBER, ZSCAN and the
-// command table; part 3 (cmd_zset3.cpp) the set algebra (ZUNION, ZINTER, ZDIFF, their STORE forms and
-// ZINTERCARD).
+// The sorted-set family, part 1: the helpers the family shares, ZADD/ZINCRBY, the counts (ZCOUNT,
+// ZLEXCOUNT), every range read (ZRANGE and its BYSCORE/BYLEX/REV forms, ZRANGESTORE, the deprecated
+// Z[REV]RANGEBY* commands), the range deletes (ZREMRANGEBY*) and zset_commands(). Part 2
+// (cmd_zset2.cpp) has ZREM, the point reads, the pops, ZRANDMEMBER and ZSCAN; part 3 (cmd_zset3.cpp)
+// the set algebra (ZUNION, ZINTER, ZDIFF, their STORE forms and ZINTERCARD). Each part keeps its own
+// table rows; the helpers they share are declared again at the top of parts 2 and 3.
 //
 // Every range becomes a Run: a first node, a direction and a length, found with O(log n) seeks and
 // rank arithmetic on the tree (zset.h), so LIMIT offsets, ZCOUNT and ZREVRANK never walk the set.
+// (The one exception is a lex range over members with different scores, which Redis leaves
+// unspecified: it is walked the way Redis walks a small set; see mixed_lex_run.)
 // Redis's argument-checking order is kept: options, then ranges and scores, then the key lookup and
 // its type check. A sorted set that a command empties is deleted as a key; a command never leaves an
 // empty one behind. Scores are stored with -0 turned into 0, as Redis's listpack encoding (used by
-// every small sorted set) does.
+// every small sorted set) does; replies of computed scores (ZINCRBY, ZUNION) print them as computed.
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
@@ -19,11 +21,12 @@
 #include <vector>
 
 #include "commands.h"
+#include "cmd_zset.h"
 #include "zset.h"
 
 namespace tally {
 
-// ---- Shared with cmd_zset2.cpp and cmd_zset3.cpp (declared again there) ----
+// ---- Shared with cmd_zset2.cpp and cmd_zset3.cpp (declared in cmd_zset.h) ----
 
 // The sorted set at key i: read lookups count keyspace hits (find), writes do not (peek). Returns false,
 // having replied WRONGTYPE, when the key holds another type; otherwise *out is the set or null.
@@ -112,7 +115,7 @@ struct LexRange {
 
 bool parse_lex_range(Ctx& c, std::string_view min, std::string_view max, LexRange* r) {
   if (parse_lex_bound(min, &r->min) && parse_lex_bound(max, &r->max)) return true;
-  c.out.error("ERR min or max not valid string range item");
+  c.out.error(err::kLexRange);
   return false;
 }
 
@@ -178,7 +181,53 @@ ZNode* lex_last(const ZSet& z, const LexBound& b) {
   return z.last_in_lex(b.value, b.exclusive);
 }
 
+bool lex_above_min(std::string_view m, const LexBound& b) {
+  if (b.inf) return b.inf < 0;
+  int cmp = zset_member_cmp(m, b.value);
+  return b.exclusive ? cmp > 0 : cmp >= 0;
+}
+
+bool lex_below_max(std::string_view m, const LexBound& b) {
+  if (b.inf) return b.inf > 0;
+  int cmp = zset_member_cmp(m, b.value);
+  return b.exclusive ? cmp < 0 : cmp <= 0;
+}
+
+// Whether min <= max as Redis's sdscmplex orders bounds ("-" and "+" count as exclusive).
+bool lex_range_nonempty(const LexRange& r) {
+  int cmp;
+  if (r.min.inf && r.min.inf == r.max.inf) cmp = 0;
+  else if (r.min.inf < 0 || r.max.inf > 0) cmp = -1;
+  else if (r.min.inf > 0 || r.max.inf < 0) cmp = 1;
+  else cmp = zset_member_cmp(r.min.value, r.max.value);
+  bool exclusive = r.min.inf || r.max.inf || r.min.exclusive || r.max.exclusive;
+  return cmp < 0 || (cmp == 0 && !exclusive);
+}
+
+// A lex range over members whose scores differ, which Redis leaves unspecified. This is what Redis's
+// listpack encoding (every small sorted set) does: walk from the low end (the high end when `reverse`)
+// to the first member past the near bound, skip `offset` members unchecked, then take members while
+// they are within the far bound. O(n), but only for this misuse.
+Run mixed_lex_run(const ZSet& z, const LexRange& r, bool reverse, int64_t offset, int64_t limit) {
+  if (offset < 0 || !lex_range_nonempty(r) || !lex_above_min(z.max()->name(), r.min) ||
+      !lex_below_max(z.min()->name(), r.max)) {
+    return {};
+  }
+  auto near_ok = [&](const ZNode* n) { return reverse ? lex_below_max(n->name(), r.max) : lex_above_min(n->name(), r.min); };
+  auto far_ok = [&](const ZNode* n) { return reverse ? lex_above_min(n->name(), r.min) : lex_below_max(n->name(), r.max); };
+  auto step = [&](const ZNode* n) { return reverse ? z.prev(n) : z.next(n); };
+  ZNode* n = reverse ? z.max() : z.min();
+  while (n && !near_ok(n)) n = step(n);
+  if (!n || !far_ok(n)) return {};
+  n = z.offset(n, reverse ? -offset : offset);
+  std::size_t count = 0;
+  for (const ZNode* m = n; m && far_ok(m) && (limit < 0 || count < static_cast<uint64_t>(limit)); m = step(m)) ++count;
+  return {n, count, reverse};
+}
+
+// Lex ranges are O(log n) seeks when all scores are equal (the intended use), else mixed_lex_run.
 Run lex_run(const ZSet& z, const LexRange& r, bool reverse, int64_t offset = 0, int64_t limit = -1) {
+  if (z.min()->score != z.max()->score) return mixed_lex_run(z, r, reverse, offset, limit);
   return bounded_run(z, lex_first(z, r.min), lex_last(z, r.max), reverse, offset, limit);
 }
 
@@ -245,9 +294,9 @@ bool check_zadd_flags(Ctx& c, unsigned flags, std::size_t pair_args) {
   } else if ((flags & kZNx) && (flags & kZXx)) {
     c.out.error(err::kXxNx);
   } else if ((flags & kZNx && flags & (kZGt | kZLt)) || ((flags & kZGt) && (flags & kZLt))) {
-    c.out.error("ERR GT, LT, and/or NX options at the same time are not compatible");
+    c.out.error(err::kZaddFlags);
   } else if ((flags & kZIncr) && pair_args > 2) {
-    c.out.error("ERR INCR option supports a single increment-element pair");
+    c.out.error(err::kZaddIncrPair);
   } else {
     return true;
   }
@@ -259,8 +308,12 @@ void zadd_generic(Ctx& c, unsigned flags) {
   std::size_t idx = 2;
   for (unsigned f; idx < c.argc() && (f = zadd_option(c.arg(idx))) != 0; ++idx) flags |= f;
   if (!check_zadd_flags(c, flags, c.argc() - idx)) return;
-  std::vector<double> scores((c.argc() - idx) / 2);
-  for (std::size_t j = 0; j < scores.size(); ++j) {
+  // Every score is parsed before anything changes, as Redis does; a few pairs need no allocation.
+  const std::size_t pairs = (c.argc() - idx) / 2;
+  double inline_scores[8];
+  std::vector<double> heap_scores(pairs > 8 ? pairs : 0);
+  std::span<double> scores(pairs > 8 ? heap_scores.data() : inline_scores, pairs);
+  for (std::size_t j = 0; j < pairs; ++j) {
     if (!parse_double(c.arg(idx + 2 * j), &scores[j])) return c.out.error(err::kNotFloat);
   }
   Txn t(c.ks(), c.db(), key1(c));
@@ -276,7 +329,7 @@ void zadd_generic(Ctx& c, unsigned flags) {
   for (std::size_t j = 0; z && j < scores.size(); ++j) {
     last = AddOutcome{};
     if (!zset_add(*z, c.arg(idx + 2 * j + 1), scores[j], flags, &last)) {
-      return c.out.error("ERR resulting score is not a number (NaN)");
+      return c.out.error(err::kScoreNan);
     }
     added += last.added;
     updated += last.updated;
@@ -289,66 +342,6 @@ void zadd_generic(Ctx& c, unsigned flags) {
 
 void cmd_zadd(Ctx& c) { zadd_generic(c, 0); }
 void cmd_zincrby(Ctx& c) { zadd_generic(c, kZIncr); }
-
-void cmd_zrem(Ctx& c) {
-  Txn t(c.ks(), c.db(), key1(c));
-  ZSet* z;
-  if (!zset_lookup(c, t, 0, true, &z)) return;
-  int64_t deleted = 0;
-  for (std::size_t j = 2; z && j < c.argc(); ++j) {
-    if (ZNode* n = z->find(c.arg(j))) {
-      z->remove(n);
-      ++deleted;
-    }
-    if (z->empty()) {
-      t.erase(0);
-      break;
-    }
-  }
-  c.out.integer(deleted);
-}
-
-// ---- Point reads ----
-
-void cmd_zscore(Ctx& c) {
-  Txn t(c.ks(), c.db(), key1(c));
-  ZSet* z;
-  if (!zset_lookup(c, t, 0, false, &z)) return;
-  const ZNode* n = z ? z->find(c.arg(2)) : nullptr;
-  if (n) c.out.dbl(n->score);
-  else c.out.null();
-}
-
-void cmd_zmscore(Ctx& c) {
-  Txn t(c.ks(), c.db(), key1(c));
-  ZSet* z;
-  if (!zset_lookup(c, t, 0, false, &z)) return;
-  c.out.array(c.argc() - 2);
-  for (std::size_t j = 2; j < c.argc(); ++j) {
-    const ZNode* n = z ? z->find(c.arg(j)) : nullptr;
-    if (n) c.out.dbl(n->score);
-    else c.out.null();
-  }
-}
-
-void cmd_zcard(Ctx& c) {
-  Txn t(c.ks(), c.db(), key1(c));
-  ZSet* z;
-  if (zset_lookup(c, t, 0, false, &z)) c.out.integer(z ? static_cast<int64_t>(z->size()) : 0);
-}
-
-void zrank_generic(Ctx& c, bool reverse) {
-  Txn t(c.ks(), c.db(), key1(c));
-  ZSet* z;
-  if (!zset_lookup(c, t, 0, false, &z)) return;
-  const ZNode* n = z ? z->find(c.arg(2)) : nullptr;
-  if (!n) return c.out.null();
-  std::size_t rank = z->rank_of(n);
-  c.out.integer(static_cast<int64_t>(reverse ? z->size() - 1 - rank : rank));
-}
-
-void cmd_zrank(Ctx& c) { zrank_generic(c, false); }
-void cmd_zrevrank(Ctx& c) { zrank_generic(c, true); }
 
 void cmd_zcount(Ctx& c) {
   ScoreRange r;
@@ -412,11 +405,11 @@ bool parse_range_request(Ctx& c, std::size_t src, bool store, RangeRequest* r) {
   if (r->dir == Direction::kAuto) r->dir = Direction::kForward;
   if (r->type == RangeType::kAuto) r->type = RangeType::kRank;
   if (r->limit != -1 && r->type == RangeType::kRank) {
-    c.out.error("ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX");
+    c.out.error(err::kLimitNeedsBy);
     return false;
   }
   if (r->withscores && r->type == RangeType::kLex) {
-    c.out.error("ERR syntax error, WITHSCORES not supported in combination with BYLEX");
+    c.out.error(err::kWithscoresBylex);
     return false;
   }
   bool swap = r->dir == Direction::kReverse && r->type != RangeType::kRank;  // given as <max> <min>
@@ -515,7 +508,6 @@ void cmd_zremrangebylex(Ctx& c) {
 constexpr uint32_t kRead = kCmdReadOnly;
 constexpr uint32_t kReadFast = kCmdReadOnly | kCmdFast;
 constexpr uint32_t kWrite = kCmdWrite;
-constexpr uint32_t kWriteFast = kCmdWrite | kCmdFast;
 constexpr uint32_t kWriteOom = kCmdWrite | kCmdDenyOom;
 constexpr uint32_t kWriteOomFast = kCmdWrite | kCmdDenyOom | kCmdFast;
 
@@ -534,23 +526,10 @@ const CommandSpec kZsetCommands[] = {
      "O(log(N)) for each item added, where N is the number of elements in the sorted set."},
     {"zincrby", 4, kWriteOomFast, 1, 1, 1, cmd_zincrby, "sorted-set", "Increment the score of a member in a sorted set",
      "1.2.0", "O(log(N)) where N is the number of elements in the sorted set."},
-    {"zrem", -3, kWriteFast, 1, 1, 1, cmd_zrem, "sorted-set", "Remove one or more members from a sorted set", "1.2.0",
-     "O(M*log(N)) with N being the number of elements in the sorted set and M the number of elements to be removed."},
-    {"zscore", 3, kReadFast, 1, 1, 1, cmd_zscore, "sorted-set",
-     "Get the score associated with the given member in a sorted set", "1.2.0", "O(1)"},
-    {"zmscore", -3, kReadFast, 1, 1, 1, cmd_zmscore, "sorted-set",
-     "Get the score associated with the given members in a sorted set", "6.2.0",
-     "O(N) where N is the number of members being requested."},
-    {"zcard", 2, kReadFast, 1, 1, 1, cmd_zcard, "sorted-set", "Get the number of members in a sorted set", "1.2.0",
-     "O(1)"},
     {"zcount", 4, kReadFast, 1, 1, 1, cmd_zcount, "sorted-set",
      "Count the members in a sorted set with scores within the given values", "2.0.0", kLogN},
     {"zlexcount", 4, kReadFast, 1, 1, 1, cmd_zlexcount, "sorted-set",
      "Count the number of members in a sorted set between a given lexicographical range", "2.8.9", kLogN},
-    {"zrank", 3, kReadFast, 1, 1, 1, cmd_zrank, "sorted-set", "Determine the index of a member in a sorted set",
-     "2.0.0", "O(log(N))"},
-    {"zrevrank", 3, kReadFast, 1, 1, 1, cmd_zrevrank, "sorted-set",
-     "Determine the index of a member in a sorted set, with scores ordered from high to low", "2.0.0", "O(log(N))"},
     {"zrange", -4, kRead, 1, 1, 1, cmd_zrange, "sorted-set", "Return a range of members in a sorted set", "1.2.0",
      kLogNM},
     {"zrangestore", -5, kWriteOom, 1, 2, 1, cmd_zrangestore, "sorted-set",

@@ -1,30 +1,87 @@
-// The sorted-set family, part 2: the pops (ZPOPMIN, ZPOPMAX, ZMPOP and the blocking BZPOPMIN,
-// BZPOPMAX, BZMPOP), ZRANDMEMBER and ZSCAN. See cmd_zset.cpp for the family's shared rules.
+// The sorted-set family, part 2: ZREM, the point reads (ZSCORE, ZMSCORE, ZCARD, ZRANK, ZREVRANK),
+// the pops (ZPOPMIN, ZPOPMAX, ZMPOP and the blocking BZPOPMIN, BZPOPMAX, BZMPOP), ZRANDMEMBER and
+// ZSCAN. See cmd_zset.cpp for the family's shared rules.
 //
 // Blocking: try_pop_blocking_keys() serves a blocking pop when one of its keys holds a sorted set and
 // reports whether it replied. When it did not, the handler asks the server to park the client
 // (Ctx::block_on); the server re-runs the whole command when a write touches one of the keys, so a
 // re-run parses the arguments again and either pops or blocks again (the first deadline is kept).
 #include <algorithm>
-#include <charconv>
 #include <cmath>
-#include <memory>
 #include <numeric>
-#include <random>
 #include <unordered_set>
 #include <vector>
 
 #include "commands.h"
+#include "cmd_zset.h"
 #include "zset.h"
 
 namespace tally {
 
-// Defined in cmd_zset.cpp.
-bool zset_lookup(Ctx& c, Txn& t, std::size_t i, bool write, ZSet** out);
-void reply_members_header(ReplyWriter& out, std::size_t n, bool withscores);
-void reply_member(ReplyWriter& out, std::string_view member, double score, bool withscores);
 
 namespace {
+
+std::span<const std::string_view> key1(const Ctx& c) { return c.argv.subspan(1, 1); }
+
+// ---- Deletes and point reads ----
+
+void cmd_zrem(Ctx& c) {
+  Txn t(c.ks(), c.db(), key1(c));
+  ZSet* z;
+  if (!zset_lookup(c, t, 0, true, &z)) return;
+  int64_t deleted = 0;
+  for (std::size_t j = 2; z && j < c.argc(); ++j) {
+    if (ZNode* n = z->find(c.arg(j))) {
+      z->remove(n);
+      ++deleted;
+    }
+    if (z->empty()) {
+      t.erase(0);
+      break;
+    }
+  }
+  c.out.integer(deleted);
+}
+
+void cmd_zscore(Ctx& c) {
+  Txn t(c.ks(), c.db(), key1(c));
+  ZSet* z;
+  if (!zset_lookup(c, t, 0, false, &z)) return;
+  const ZNode* n = z ? z->find(c.arg(2)) : nullptr;
+  if (n) c.out.dbl(n->score);
+  else c.out.null();
+}
+
+void cmd_zmscore(Ctx& c) {
+  Txn t(c.ks(), c.db(), key1(c));
+  ZSet* z;
+  if (!zset_lookup(c, t, 0, false, &z)) return;
+  c.out.array(c.argc() - 2);
+  for (std::size_t j = 2; j < c.argc(); ++j) {
+    const ZNode* n = z ? z->find(c.arg(j)) : nullptr;
+    if (n) c.out.dbl(n->score);
+    else c.out.null();
+  }
+}
+
+void cmd_zcard(Ctx& c) {
+  Txn t(c.ks(), c.db(), key1(c));
+  ZSet* z;
+  if (zset_lookup(c, t, 0, false, &z)) c.out.integer(z ? static_cast<int64_t>(z->size()) : 0);
+}
+
+void zrank_generic(Ctx& c, bool reverse) {
+  Txn t(c.ks(), c.db(), key1(c));
+  ZSet* z;
+  if (!zset_lookup(c, t, 0, false, &z)) return;
+  const ZNode* n = z ? z->find(c.arg(2)) : nullptr;
+  if (!n) return c.out.null();
+  std::size_t rank = z->rank_of(n);
+  c.out.integer(static_cast<int64_t>(reverse ? z->size() - 1 - rank : rank));
+}
+
+void cmd_zrank(Ctx& c) { zrank_generic(c, false); }
+void cmd_zrevrank(Ctx& c) { zrank_generic(c, true); }
 
 // ---- Pops ----
 
@@ -100,12 +157,12 @@ bool try_pop_blocking_keys(Ctx& c, std::span<const std::string_view> keys, bool 
 bool parse_timeout(Ctx& c, std::string_view arg, int64_t* deadline) {
   long double secs;
   if (!parse_long_double(arg, &secs)) {
-    c.out.error("ERR timeout is not a float or out of range");
+    c.out.error(err::kTimeoutNotFloat);
     return false;
   }
   long double ms = std::ceil(secs * 1000.0L);
   if (!(ms >= 0 && ms < 9.2e18L)) {
-    c.out.error("ERR timeout is negative");
+    c.out.error(err::kTimeoutNegative);
     return false;
   }
   int64_t wait = static_cast<int64_t>(ms);
@@ -136,7 +193,7 @@ struct MpopArgs {
 bool parse_mpop(Ctx& c, std::size_t numkeys_idx, MpopArgs* a) {
   int64_t numkeys;
   if (!parse_int64(c.arg(numkeys_idx), &numkeys) || numkeys < 1) {
-    c.out.error("ERR numkeys should be greater than 0");
+    c.out.error(err::kNumkeysPositive);
     return false;
   }
   std::size_t where = numkeys_idx + 1 + static_cast<std::size_t>(std::min<uint64_t>(numkeys, c.argc()));
@@ -154,7 +211,7 @@ bool parse_mpop(Ctx& c, std::size_t numkeys_idx, MpopArgs* a) {
     }
     have_count = true;
     if (!parse_int64(c.arg(++j), &a->count) || a->count < 1) {
-      c.out.error("ERR count should be greater than 0");
+      c.out.error(err::kCountPositive);
       return false;
     }
   }
@@ -177,14 +234,10 @@ void cmd_bzmpop(Ctx& c) {
 
 // ---- ZRANDMEMBER ----
 
-std::mt19937_64& rng() {
-  thread_local std::mt19937_64 gen{std::random_device{}()};
-  return gen;
-}
+// A uniformly chosen index below n (n > 0).
+std::size_t random_below(std::size_t n) { return static_cast<std::size_t>(random_bits() % n); }
 
-const ZNode* random_node(const ZSet& z) {
-  return z.at_rank(std::uniform_int_distribution<std::size_t>(0, z.size() - 1)(rng()));
-}
+const ZNode* random_node(const ZSet& z) { return z.at_rank(random_below(z.size())); }
 
 // `count` distinct random ranks below `size` (count < size), in random order.
 std::vector<std::size_t> distinct_ranks(std::size_t size, std::size_t count) {
@@ -193,14 +246,13 @@ std::vector<std::size_t> distinct_ranks(std::size_t size, std::size_t count) {
     out.resize(size);
     std::iota(out.begin(), out.end(), std::size_t{0});
     for (std::size_t i = 0; i < count; ++i)
-      std::swap(out[i], out[std::uniform_int_distribution<std::size_t>(i, size - 1)(rng())]);
+      std::swap(out[i], out[i + random_below(size - i)]);
     out.resize(count);
     return out;
   }
   std::unordered_set<std::size_t> seen;
-  std::uniform_int_distribution<std::size_t> pick(0, size - 1);
   while (out.size() < count) {
-    std::size_t r = pick(rng());
+    std::size_t r = random_below(size);
     if (seen.insert(r).second) out.push_back(r);
   }
   return out;
@@ -233,12 +285,10 @@ void reply_random_members(ReplyWriter& out, const ZSet& z, int64_t count, bool w
 void zrandmember_count(Ctx& c) {
   int64_t count;
   if (!parse_int64(c.arg(2), &count)) return c.out.error(err::kNotInteger);
-  if (count == INT64_MIN) {
-    return c.out.error("ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807");
-  }
+  if (count == INT64_MIN) return c.out.error(err::kCountRange);
   if (c.argc() > 4 || (c.argc() == 4 && !iequals(c.arg(3), "withscores"))) return c.out.error(err::kSyntax);
   bool withscores = c.argc() == 4;
-  if (withscores && (count < -INT64_MAX / 2 || count > INT64_MAX / 2)) return c.out.error("ERR value is out of range");
+  if (withscores && (count < -INT64_MAX / 2 || count > INT64_MAX / 2)) return c.out.error(err::kOutOfRange);
   Txn t(c.ks(), c.db(), c.argv.subspan(1, 1));
   ZSet* z;
   if (!zset_lookup(c, t, 0, false, &z)) return;
@@ -256,26 +306,6 @@ void cmd_zrandmember(Ctx& c) {
 }
 
 // ---- ZSCAN ----
-
-// A SCAN cursor as Redis reads it with strtoul: optional sign, digits, no overflow; "" is 0.
-bool parse_cursor(std::string_view s, uint64_t* out) {
-  std::size_t i = 0;
-  bool negative = false;
-  if (i < s.size() && (s[i] == '+' || s[i] == '-')) negative = s[i++] == '-';
-  if (i == s.size()) {
-    *out = 0;
-    return s.empty();
-  }
-  uint64_t v = 0;
-  for (; i < s.size(); ++i) {
-    if (s[i] < '0' || s[i] > '9') return false;
-    const uint64_t d = static_cast<uint64_t>(s[i] - '0');
-    if (v > (UINT64_MAX - d) / 10) return false;
-    v = v * 10 + d;
-  }
-  *out = negative ? 0 - v : v;
-  return true;
-}
 
 // COUNT and MATCH, in pairs. Replies the error and returns false when malformed.
 bool parse_zscan_options(Ctx& c, std::string_view* pattern) {
@@ -327,6 +357,7 @@ void cmd_zscan(Ctx& c) {
 // ---- The table ----
 
 constexpr uint32_t kRead = kCmdReadOnly;
+constexpr uint32_t kReadFast = kCmdReadOnly | kCmdFast;
 constexpr uint32_t kWriteFast = kCmdWrite | kCmdFast;
 constexpr uint32_t kBlockingFast = kCmdWrite | kCmdNoScript | kCmdBlocking | kCmdFast;
 
@@ -337,6 +368,19 @@ constexpr std::string_view kMpopCost =
     "and M being the number of elements popped.";
 
 const CommandSpec kPopCommands[] = {
+    {"zrem", -3, kWriteFast, 1, 1, 1, cmd_zrem, "sorted-set", "Remove one or more members from a sorted set", "1.2.0",
+     "O(M*log(N)) with N being the number of elements in the sorted set and M the number of elements to be removed."},
+    {"zscore", 3, kReadFast, 1, 1, 1, cmd_zscore, "sorted-set",
+     "Get the score associated with the given member in a sorted set", "1.2.0", "O(1)"},
+    {"zmscore", -3, kReadFast, 1, 1, 1, cmd_zmscore, "sorted-set",
+     "Get the score associated with the given members in a sorted set", "6.2.0",
+     "O(N) where N is the number of members being requested."},
+    {"zcard", 2, kReadFast, 1, 1, 1, cmd_zcard, "sorted-set", "Get the number of members in a sorted set", "1.2.0",
+     "O(1)"},
+    {"zrank", 3, kReadFast, 1, 1, 1, cmd_zrank, "sorted-set", "Determine the index of a member in a sorted set",
+     "2.0.0", "O(log(N))"},
+    {"zrevrank", 3, kReadFast, 1, 1, 1, cmd_zrevrank, "sorted-set",
+     "Determine the index of a member in a sorted set, with scores ordered from high to low", "2.0.0", "O(log(N))"},
     {"zpopmin", -2, kWriteFast, 1, 1, 1, cmd_zpopmin, "sorted-set",
      "Remove and return members with the lowest scores in a sorted set", "5.0.0", kPopCost},
     {"zpopmax", -2, kWriteFast, 1, 1, 1, cmd_zpopmax, "sorted-set",

@@ -14,16 +14,11 @@
 #include <vector>
 
 #include "commands.h"
+#include "cmd_zset.h"
 #include "zset.h"
 
 namespace tally {
 
-// Defined in cmd_zset.cpp.
-bool zset_lookup(Ctx& c, Txn& t, std::size_t i, bool write, ZSet** out);
-void zset_store(Txn& t, std::size_t i, std::unique_ptr<ZSet> z);
-double zset_stored_score(double score);
-void reply_members_header(ReplyWriter& out, std::size_t n, bool withscores);
-void reply_member(ReplyWriter& out, std::string_view member, double score, bool withscores);
 
 namespace {
 
@@ -70,7 +65,7 @@ bool parse_numkeys(Ctx& c, const SetOpRequest& r, std::size_t idx, int64_t* n) {
   if (!parse_int64(c.arg(idx), n)) {
     c.out.error(err::kNotInteger);
   } else if (*n < 1) {
-    c.out.error("ERR at least 1 input key is needed for '" + std::string(r.name) + "' command");
+    c.out.error(err::need_input_key(r.name));
   } else if (static_cast<uint64_t>(*n) > c.argc() - idx - 1) {
     c.out.error(err::kSyntax);
   } else {
@@ -97,7 +92,7 @@ bool parse_setop_options(Ctx& c, std::size_t j, SetOpRequest* r) {
     if (algebra && left >= n + 1 && iequals(a, "weights")) {
       for (std::size_t i = 0; i < n; ++i) {
         if (!parse_double(c.arg(j + 1 + i), &r->inputs[i].weight)) {
-          c.out.error("ERR weight value is not a float");
+          c.out.error(err::kWeightNotFloat);
           return false;
         }
       }
@@ -113,7 +108,7 @@ bool parse_setop_options(Ctx& c, std::size_t j, SetOpRequest* r) {
       j += 1;
     } else if (r->card_only && left >= 2 && iequals(a, "limit")) {
       if (!parse_int64(c.arg(j + 1), &r->limit) || r->limit < 0) {
-        c.out.error("ERR LIMIT can't be negative");
+        c.out.error(err::kLimitNegative);
         return false;
       }
       j += 2;

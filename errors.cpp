@@ -88,4 +88,8 @@ std::string config_set_failed(std::string_view name) {
   return "ERR CONFIG SET failed (possibly related to argument '" + std::string(name) + "') - ";
 }
 
+std::string need_input_key(std::string_view name) {
+  return "ERR at least 1 input key is needed for '" + std::string(name) + "' command";
+}
+
 }  // namespace tally::err

@@ -71,6 +71,18 @@ inline constexpr std::string_view kRewriteUnsupported = "ERR Rewriting config fi
 inline constexpr std::string_view kNoShutdown = "ERR No shutdown in progress.";
 inline constexpr std::string_view kInvalidClientId = "ERR Invalid client ID";
 inline constexpr std::string_view kClientIdPositive = "ERR client-id should be greater than 0";
+inline constexpr std::string_view kZaddFlags = "ERR GT, LT, and/or NX options at the same time are not compatible";
+inline constexpr std::string_view kZaddIncrPair = "ERR INCR option supports a single increment-element pair";
+inline constexpr std::string_view kScoreNan = "ERR resulting score is not a number (NaN)";
+inline constexpr std::string_view kLexRange = "ERR min or max not valid string range item";
+inline constexpr std::string_view kLimitNeedsBy = "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX";
+inline constexpr std::string_view kWithscoresBylex = "ERR syntax error, WITHSCORES not supported in combination with BYLEX";
+inline constexpr std::string_view kTimeoutNotFloat = "ERR timeout is not a float or out of range";
+inline constexpr std::string_view kTimeoutNegative = "ERR timeout is negative";
+inline constexpr std::string_view kNumkeysPositive = "ERR numkeys should be greater than 0";
+inline constexpr std::string_view kCountPositive = "ERR count should be greater than 0";
+inline constexpr std::string_view kWeightNotFloat = "ERR weight value is not a float";
+inline constexpr std::string_view kLimitNegative = "ERR LIMIT can't be negative";
 inline constexpr std::string_view kGtLt = "ERR GT and LT options at the same time are not compatible";
 
 // Protocol errors (the connection is closed after them).
@@ -103,6 +115,8 @@ std::string unrecognized_option(std::string_view opt);
 std::string config_set_unknown(std::string_view name);
 // "ERR CONFIG SET failed (possibly related to argument 'foo') - " (the reason follows)
 std::string config_set_failed(std::string_view name);
+// "ERR at least 1 input key is needed for 'zunionstore' command"
+std::string need_input_key(std::string_view lowercase_name);
 // "ERR Unsupported option foo"
 std::string unsupported_option(std::string_view opt);
 // "ERR Protocol error: expected '$', got 'G'"
