@@ -308,16 +308,15 @@ void cmd_zrandmember(Ctx& c) {
 // ---- ZSCAN ----
 
 // COUNT and MATCH, in pairs. Replies the error and returns false when malformed.
-bool parse_zscan_options(Ctx& c, std::string_view* pattern) {
+bool parse_zscan_options(Ctx& c, std::string_view* pattern, int64_t* count) {
   for (std::size_t i = 3; i < c.argc(); i += 2) {
     bool has_value = i + 1 < c.argc();
-    int64_t count;
     if (has_value && iequals(c.arg(i), "count")) {
-      if (!parse_int64(c.arg(i + 1), &count)) {
+      if (!parse_int64(c.arg(i + 1), count)) {
         c.out.error(err::kNotInteger);
         return false;
       }
-      if (count < 1) {
+      if (*count < 1) {
         c.out.error(err::kSyntax);
         return false;
       }
@@ -331,9 +330,11 @@ bool parse_zscan_options(Ctx& c, std::string_view* pattern) {
   return true;
 }
 
-// ZSCAN key cursor [MATCH pattern] [COUNT count]. The whole set comes back in one reply with cursor 0,
-// in score order, as Redis does for every sorted set small enough for its listpack encoding (the ZSet
-// has no scan cursor of its own yet). Scores are bulk strings, in RESP3 too.
+// Sets up to this size come back whole, in score order, with cursor 0, as Redis answers for sets in
+// its listpack encoding (zset-max-listpack-entries 128); larger ones are scanned by cursor.
+constexpr std::size_t kZscanWholeMax = 128;
+
+// ZSCAN key cursor [MATCH pattern] [COUNT count]. Scores are bulk strings, in RESP3 too.
 void cmd_zscan(Ctx& c) {
   uint64_t cursor;
   if (!parse_cursor(c.arg(2), &cursor)) return c.out.error(err::kInvalidCursor);
@@ -341,12 +342,29 @@ void cmd_zscan(Ctx& c) {
   ZSet* z;
   if (!zset_lookup(c, t, 0, false, &z)) return;
   std::string_view pattern = "*";
-  if (z && !parse_zscan_options(c, &pattern)) return;
+  int64_t count = 10;
+  if (z && !parse_zscan_options(c, &pattern, &count)) return;
   std::vector<const ZNode*> found;
-  for (const ZNode* n = z ? z->min() : nullptr; n; n = z->next(n))
+  auto keep = [&](const ZNode* n) {
     if (pattern == "*" || glob_match(pattern, n->name())) found.push_back(n);
+  };
+  uint64_t next = 0;
+  if (z && z->size() <= kZscanWholeMax) {
+    for (const ZNode* n = z->min(); n; n = z->next(n)) keep(n);
+  } else if (z) {
+    // As Redis bounds its own loop: stop after `count` members or count*10 bucket steps.
+    int64_t visited = 0, steps = count > INT64_MAX / 10 ? INT64_MAX : count * 10;
+    next = cursor;
+    do {
+      next = z->scan(next, [&](const ZNode* n) {
+        ++visited;
+        keep(n);
+      });
+    } while (next != 0 && visited < count && --steps > 0);
+  }
+  char buf[24];
   c.out.array(2);
-  c.out.bulk("0");
+  c.out.bulk({buf, format_int64(static_cast<int64_t>(next), buf)});
   c.out.array(2 * found.size());
   for (const ZNode* n : found) {
     c.out.bulk(n->name());

@@ -18,6 +18,7 @@
 
 #include "avl.h"
 #include "hashtable.h"
+#include "intrusive.h"
 
 namespace tally {
 
@@ -81,6 +82,14 @@ class ZSet {
   // last node whose member <= s (< s when exclusive).
   ZNode* first_in_lex(std::string_view s, bool exclusive) const;
   ZNode* last_in_lex(std::string_view s, bool exclusive) const;
+
+  // One step of a Redis-style cursor scan over the members (HashTable::scan semantics: a full scan
+  // returns every member present throughout it at least once): calls fn(const ZNode*) for the
+  // members of the bucket(s) at `cursor` and returns the next cursor, 0 when done.
+  template <class Fn>
+  uint64_t scan(uint64_t cursor, Fn&& fn) const {
+    return table_.scan(cursor, [&fn](HNode* h) { fn(owner_of<ZNode>(h, offsetof(ZNode, hnode))); });
+  }
 
   // Checks the tree (AVL invariants, counts, parents, order) and that table and tree hold the same
   // nodes. For tests: O(n).
