@@ -42,14 +42,25 @@ unit: $(BUILD)/unit_tests
 integration: $(SERVER) $(BUILD)/integration_tests
 	TALLY_SERVER=$(abspath $(SERVER)) ./$(BUILD)/integration_tests
 
+# Builds in parallel (with -j), then runs the two suites one after the other: the integration tests
+# measure timeouts and must not share the CPU with the unit tests.
+TEST_BUILD = $(SERVER) $(BUILD)/unit_tests $(BUILD)/integration_tests
 test: deps
-	@$(MAKE) --no-print-directory unit integration
+	@$(MAKE) --no-print-directory $(TEST_BUILD)
+	@$(MAKE) --no-print-directory -j1 unit
+	@$(MAKE) --no-print-directory -j1 integration
 
+ASAN_VARS = BUILD=build-asan OPT=-O1 SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all"
 asan: deps
-	@$(MAKE) --no-print-directory BUILD=build-asan OPT=-O1 SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" unit integration
+	@$(MAKE) --no-print-directory $(ASAN_VARS) build-asan/tally-server build-asan/unit_tests build-asan/integration_tests
+	@$(MAKE) --no-print-directory -j1 $(ASAN_VARS) unit
+	@$(MAKE) --no-print-directory -j1 $(ASAN_VARS) integration
 
+TSAN_VARS = BUILD=build-tsan OPT=-O1 SAN="-fsanitize=thread"
 tsan: deps
-	@$(MAKE) --no-print-directory BUILD=build-tsan OPT=-O1 SAN="-fsanitize=thread" unit integration
+	@$(MAKE) --no-print-directory $(TSAN_VARS) build-tsan/tally-server build-tsan/unit_tests build-tsan/integration_tests
+	@$(MAKE) --no-print-directory -j1 $(TSAN_VARS) unit
+	@$(MAKE) --no-print-directory -j1 $(TSAN_VARS) integration
 
 run: $(SERVER)
 	@mkdir -p data
