@@ -17,7 +17,6 @@ import io
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -25,61 +24,15 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-CLK_TCK = os.sysconf("SC_CLK_TCK")
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_ready(port, timeout=10.0):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5) as s:
-                s.sendall(b"PING\r\n")
-                if s.recv(64).startswith(b"+PONG"):
-                    return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError(f"server on port {port} did not start")
-
-
-def cpu_seconds(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLK_TCK  # utime + stime
-
-
-class Server:
-    def __init__(self, name, argv, port, workdir):
-        self.name, self.port = name, port
-        self.proc = subprocess.Popen(argv, cwd=workdir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait_ready(port)
-
-    def stop(self):
-        self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from servers import Server, cpu_seconds  # noqa: E402
 
 
 def start_servers(args, workdir):
-    common = ["--bind", "127.0.0.1", "--save", "", "--appendonly", args.appendonly]
-    if args.appendonly == "yes":
-        common += ["--appendfsync", args.appendfsync]
-    tp, rp = free_port(), free_port()
-    tdir, rdir = os.path.join(workdir, "tally"), os.path.join(workdir, "redis")
-    os.makedirs(tdir)
-    os.makedirs(rdir)
-    tally_argv = [args.tally, "--port", str(tp), "--dir", tdir] + common
-    if args.workers:
-        tally_argv += ["--workers", str(args.workers)]
-    redis_argv = [args.redis, "--port", str(rp), "--dir", rdir] + common
-    return Server("tally", tally_argv, tp, tdir), Server("redis", redis_argv, rp, rdir)
+    extra = ["--appendfsync", args.appendfsync] if args.appendonly == "yes" else []
+    tally_extra = extra + (["--workers", str(args.workers)] if args.workers else [])
+    return (Server("tally", args.tally, workdir, tally_extra, args.appendonly),
+            Server("redis", args.redis, workdir, extra, args.appendonly))
 
 
 def run_benchmark(server, test, pipeline, args):

@@ -1,0 +1,66 @@
+"""Starting and measuring the servers the bench scripts compare (standard library only).
+
+Server(name, binary, workdir, extra) starts Tally or redis-server on a free loopback port in its own
+directory with the settings both accept (--bind, --dir, --save "", --appendonly), waits until it answers
+PING, and stops it with SIGTERM (SIGKILL after 10 s). cpu_seconds() and rss_mb() read /proc.
+"""
+import os
+import socket
+import subprocess
+import time
+
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_ready(port, proc, timeout=10.0):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server on port {port} exited with status {proc.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5) as s:
+                s.sendall(b"PING\r\n")
+                if s.recv(64).startswith(b"+PONG"):
+                    return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"server on port {port} did not start")
+
+
+def cpu_seconds(pid):
+    """User + system CPU time the process has used so far."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
+def rss_mb(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+class Server:
+    def __init__(self, name, binary, workdir, extra=(), appendonly="no"):
+        self.name, self.port = name, free_port()
+        d = os.path.join(workdir, name)
+        os.makedirs(d)
+        argv = [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", d,
+                "--appendonly", appendonly, "--save", ""] + list(extra)
+        self.proc = subprocess.Popen(argv, cwd=d, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_ready(self.port, self.proc)
+
+    def stop(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
