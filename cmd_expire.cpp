@@ -84,32 +84,22 @@ void cmd_pexpire(Ctx& c) { expire_generic(c, "pexpire", true, false); }
 void cmd_expireat(Ctx& c) { expire_generic(c, "expireat", false, true); }
 void cmd_pexpireat(Ctx& c) { expire_generic(c, "pexpireat", false, false); }
 
-// TTL / PTTL: -2 missing, -1 no expiry, else the time left (seconds rounded to nearest).
-void ttl_generic(Ctx& c, bool ms) {
+// TTL / PTTL / EXPIRETIME / PEXPIRETIME: -2 missing, -1 no expiry, else the time left (or, when
+// `absolute`, the expiry time itself); seconds are rounded to the nearest, as Redis does.
+void ttl_generic(Ctx& c, bool ms, bool absolute) {
   Txn t(c.ks(), c.db(), c.argv[1]);
   const Entry* e = t.probe(0);
   if (!e) return c.out.integer(-2);
   const int64_t when = t.expire_of(e);
   if (when == -1) return c.out.integer(-1);
-  const int64_t left = when > t.now() ? when - t.now() : 0;
-  c.out.integer(ms ? left : (left + 500) / 1000);
+  const int64_t v = absolute ? when : (when > t.now() ? when - t.now() : 0);
+  c.out.integer(ms ? v : (v + 500) / 1000);
 }
 
-void cmd_ttl(Ctx& c) { ttl_generic(c, false); }
-void cmd_pttl(Ctx& c) { ttl_generic(c, true); }
-
-// EXPIRETIME / PEXPIRETIME: -2 missing, -1 no expiry, else the absolute time.
-void expiretime_generic(Ctx& c, bool ms) {
-  Txn t(c.ks(), c.db(), c.argv[1]);
-  const Entry* e = t.probe(0);
-  if (!e) return c.out.integer(-2);
-  const int64_t when = t.expire_of(e);
-  if (when == -1) return c.out.integer(-1);
-  c.out.integer(ms ? when : (when + 500) / 1000);  // rounded to the nearest second, as Redis does
-}
-
-void cmd_expiretime(Ctx& c) { expiretime_generic(c, false); }
-void cmd_pexpiretime(Ctx& c) { expiretime_generic(c, true); }
+void cmd_ttl(Ctx& c) { ttl_generic(c, false, false); }
+void cmd_pttl(Ctx& c) { ttl_generic(c, true, false); }
+void cmd_expiretime(Ctx& c) { ttl_generic(c, false, true); }
+void cmd_pexpiretime(Ctx& c) { ttl_generic(c, true, true); }
 
 void cmd_persist(Ctx& c) {
   Txn t(c.ks(), c.db(), c.argv[1]);
