@@ -52,6 +52,15 @@ struct Client {
   } block;
   bool blocked = false;
 
+  // MULTI ... EXEC: commands queued after MULTI (argv copies), and whether one was rejected while
+  // queuing (EXEC then aborts). in_exec: the queued commands are running now.
+  struct Multi {
+    bool active = false;
+    bool dirty = false;
+    std::vector<std::vector<std::string>> queued;
+  } multi;
+  bool in_exec = false;
+
   mutable std::mutex meta_mu;  // guards the strings below
   std::string name, lib_name, lib_ver;
 

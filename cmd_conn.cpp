@@ -116,6 +116,7 @@ void cmd_hello(Ctx& c) {
 }
 
 void cmd_reset(Ctx& c) {
+  c.client.multi = {};
   c.client.db.store(0);
   c.client.resp.store(2);
   c.out.set_resp(2);
@@ -322,14 +323,15 @@ constexpr CommandSpec kClientSubs[] = {
 constexpr CommandSpec kConnectionCommands[] = {
     {"ping", -1, kCmdFast, 0, 0, 0, cmd_ping, "connection", "Returns the server's liveliness response.", "1.0.0"},
     {"echo", 2, kCmdFast, 0, 0, 0, cmd_echo, "connection", "Returns the given string.", "1.0.0"},
-    {"quit", -1, kConnFlags | kCmdFast | kCmdNoAuth | kCmdAllowBusy, 0, 0, 0, cmd_quit, "connection",
+    {"quit", -1, kConnFlags | kCmdFast | kCmdNoAuth | kCmdAllowBusy | kCmdTxnControl, 0, 0, 0, cmd_quit, "connection",
      "Closes the connection.", "1.0.0"},
     {"select", 2, kConnFlags | kCmdFast, 0, 0, 0, cmd_select, "connection", "Changes the selected database.", "1.0.0"},
     {"auth", -2, kConnFlags | kCmdFast | kCmdNoAuth | kCmdAllowBusy, 0, 0, 0, cmd_auth, "connection",
      "Authenticates the connection.", "1.0.0"},
     {"hello", -1, kConnFlags | kCmdFast | kCmdNoAuth | kCmdAllowBusy, 0, 0, 0, cmd_hello, "connection",
      "Handshakes with the Redis server.", "6.0.0"},
-    {"reset", 1, kConnFlags | kCmdFast | kCmdNoAuth | kCmdAllowBusy, 0, 0, 0, cmd_reset, "connection",
+    {"reset", 1, kConnFlags | kCmdFast | kCmdNoAuth | kCmdAllowBusy | kCmdTxnControl, 0, 0, 0, cmd_reset,
+     "connection",
      "Resets the connection.", "6.2.0"},
     {"client", -2, 0, 0, 0, 0, nullptr, "connection", "A container for client connection commands.", "2.4.0", {},
      kClientSubs},

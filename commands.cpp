@@ -64,7 +64,7 @@ void Ctx::block_on(std::span<const std::string_view> keys, int64_t deadline_ms) 
 
 CommandTable::CommandTable() {
   for (auto family : {string_commands(), key_commands(), expire_commands(), hash_commands(), zset_commands(),
-                      connection_commands(), server_commands()})
+                      connection_commands(), multi_commands(), server_commands()})
     for (const CommandSpec& spec : family) {
       Command cmd;
       cmd.spec = &spec;
@@ -137,6 +137,7 @@ void dispatch(ServerState& server, Client& client, std::span<const std::string_v
   const Command* cmd = resolve(server, client, argv);
   if (!cmd) {
     count_error(server, client, errors_before, ws);
+    if (client.multi.active) client.multi.dirty = true;  // EXEC will abort, as in Redis
     return;
   }
   const CommandSpec& spec = *cmd->spec;
@@ -153,13 +154,25 @@ void dispatch(ServerState& server, Client& client, std::span<const std::string_v
   if (reject) {
     if (stats) stats[cmd->id].rejected.fetch_add(1, std::memory_order_relaxed);
     count_error(server, client, errors_before, ws);
+    if (client.multi.active) client.multi.dirty = true;
+    return;
+  }
+  if (client.multi.active && !(spec.flags & kCmdTxnControl)) {
+    client.multi.queued.emplace_back(argv.begin(), argv.end());
+    out.simple("QUEUED");
     return;
   }
   client.last_cmd.store(cmd->full_name.c_str(), std::memory_order_relaxed);
   Ctx ctx(server, client, argv, out);
+  // Commands run inside the exec gate, so that an EXEC elsewhere runs alone; EXEC's own commands are
+  // already inside it.
+  const int slot = server.gate.slot_of(client.worker);
+  const bool gated = !client.in_exec;
+  if (gated) server.gate.enter(slot);
   int64_t start = monotonic_us();
   spec.handler(ctx);
   int64_t spent = monotonic_us() - start;
+  if (gated) server.gate.leave(slot);
   if (stats) {
     stats[cmd->id].calls.fetch_add(1, std::memory_order_relaxed);
     stats[cmd->id].usec.fetch_add(static_cast<uint64_t>(spent), std::memory_order_relaxed);
@@ -167,7 +180,7 @@ void dispatch(ServerState& server, Client& client, std::span<const std::string_v
   }
   if (ws) ws->commands_processed.fetch_add(1, std::memory_order_relaxed);
   count_error(server, client, errors_before, ws);
-  if (client.block.requested && client.fd < 0) {  // nowhere to park it: time out at once
+  if (client.block.requested && (client.fd < 0 || client.in_exec)) {  // cannot wait: time out at once
     client.block = {};
     out.null_array();
   }

@@ -41,6 +41,7 @@ enum CmdFlag : uint32_t {
   kCmdSkipMonitor = 1u << 13,
   kCmdSkipSlowlog = 1u << 14,
   kCmdMovableKeys = 1u << 15,
+  kCmdTxnControl = 1u << 16,  // MULTI, EXEC, DISCARD, QUIT, RESET: run at once even inside MULTI
 };
 
 class Ctx;
@@ -125,6 +126,7 @@ std::span<const CommandSpec> connection_commands();
 std::span<const CommandSpec> server_commands();
 std::span<const CommandSpec> hash_commands();
 std::span<const CommandSpec> zset_commands();
+std::span<const CommandSpec> multi_commands();
 
 // Handlers shared across family files (defined in cmd_info.cpp / cmd_strings2.cpp).
 void info_command(Ctx& c);

@@ -353,8 +353,10 @@ void Worker::periodic(int64_t now) {
   Keyspace& ks = *state_.keyspace;
   int workers = static_cast<int>(state_.workers.size());
   bool more = false;
+  state_.gate.enter(index_);  // expiry is a keyspace change too: not while an EXEC runs
   for (uint32_t s = static_cast<uint32_t>(index_); s < ks.shard_count(); s += static_cast<uint32_t>(workers))
     more |= ks.active_expire(s, now, kExpireBudget) >= kExpireBudget;
+  state_.gate.leave(index_);
   int64_t hz = std::max<int64_t>(1, std::min<int64_t>(500, state_.config.hz.load()));
   next_expire_ms_ = now + (more ? 1 : 1000 / hz);
   int64_t timeout_s = state_.config.timeout.load();

@@ -2,6 +2,7 @@
 #include "state.h"
 
 #include <random>
+#include <thread>
 
 namespace tally {
 namespace {
@@ -37,6 +38,34 @@ std::size_t ClientRegistry::count() const {
 void ClientRegistry::for_each(const std::function<void(Client&)>& fn) const {
   std::lock_guard lock(mu_);
   for (auto& [id, c] : clients_) fn(*c);
+}
+
+void ExecGate::resize(int slots) { slots_ = std::vector<Slot>(static_cast<std::size_t>(std::max(1, slots))); }
+
+void ExecGate::enter(int slot) {
+  Slot& s = slots_[static_cast<std::size_t>(slot)];
+  for (;;) {
+    // Announce first, then look: close() sets `closed_` first, then looks at the slots, so one of
+    // the two always sees the other (both sides are sequentially consistent).
+    s.busy.store(1, std::memory_order_seq_cst);
+    if (!closed_.load(std::memory_order_seq_cst)) return;
+    s.busy.store(0, std::memory_order_seq_cst);
+    while (closed_.load(std::memory_order_acquire)) std::this_thread::yield();
+  }
+}
+
+void ExecGate::close(int own) {
+  leave(own);
+  exclusive_mu_.lock();
+  closed_.store(true, std::memory_order_seq_cst);
+  for (Slot& s : slots_)
+    while (s.busy.load(std::memory_order_seq_cst)) std::this_thread::yield();
+}
+
+void ExecGate::open(int own) {
+  closed_.store(false, std::memory_order_release);
+  exclusive_mu_.unlock();
+  enter(own);
 }
 
 }  // namespace tally

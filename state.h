@@ -1,6 +1,7 @@
 // Process-wide server state shared by every worker: configuration, keyspace, clients, statistics.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <map>
@@ -17,6 +18,30 @@
 
 namespace tally {
 
+// Lets a transaction (EXEC) run alone. Every command passes the gate as a reader in its worker's own
+// slot (one cache line each, so readers never share a line); EXEC closes the gate and waits until
+// every other slot is empty, runs its commands, and opens it again. Readers that find it closed wait.
+class ExecGate {
+ public:
+  void resize(int slots);  // before serving; at least one slot
+  void enter(int slot);
+  void leave(int slot) { slots_[static_cast<std::size_t>(slot)].busy.store(0, std::memory_order_release); }
+  // For EXEC, called from inside slot `own`'s reader section: becomes the only runner, then back.
+  void close(int own);
+  void open(int own);
+  int slot_of(int worker) const {
+    return worker >= 0 && static_cast<std::size_t>(worker) < slots_.size() ? worker : 0;
+  }
+
+ private:
+  struct alignas(64) Slot {
+    std::atomic<int> busy{0};
+  };
+  std::vector<Slot> slots_{1};
+  std::atomic<bool> closed_{false};
+  std::mutex exclusive_mu_;  // one EXEC at a time
+};
+
 // Counters one worker updates; INFO sums them over workers. Written by the owning worker only.
 struct WorkerStats {
   explicit WorkerStats(int commands) : cmd(commands) {}
@@ -29,13 +54,17 @@ struct WorkerStats {
 
 struct ServerState {
   ServerState();  // builds the command table; keyspace is created by init_keyspace()
-  void init_keyspace() { keyspace = std::make_unique<Keyspace>(config.databases, config.shards); }
+  void init_keyspace() {
+    keyspace = std::make_unique<Keyspace>(config.databases, config.shards);
+    gate.resize(std::max(1, config.workers));
+  }
 
   Config config;
   CommandTable commands;
   std::unique_ptr<Keyspace> keyspace;
   ClientRegistry clients;
   BlockRegistry blocking;
+  ExecGate gate;
 
   std::vector<std::unique_ptr<WorkerStats>> workers;  // one per worker, fixed after start
   std::atomic<uint64_t> next_client_id{1};
