@@ -22,7 +22,7 @@ struct Config {
   int port = 6379;
   std::string bind = "127.0.0.1";
   int workers = 0;  // 0: one per core
-  int shards = 64;
+  int shards = 1024;  // many shards keep multi-key commands (MSET) from colliding across workers
   int databases = 16;
   std::string config_file;  // absolute path, "" if none
   bool daemonize = false;
