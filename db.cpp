@@ -76,34 +76,42 @@ void assign_string(Entry* e, std::string_view value) {
   e->v.raw = {data, static_cast<uint32_t>(value.size()), static_cast<uint32_t>(value.size())};
 }
 
-// Unlinks e from its slot (table and heap) and frees it.
-void delete_entry(DbSlot& s, Entry* e) {
+// The TTL bookkeeping of a slot: its heap and the sum INFO's avg_ttl is computed from.
+// drop_ttl returns the expiry it removed (-1 if e had none); set_ttl adds or moves e's item.
+int64_t drop_ttl(DbSlot& s, Entry* e) {
+  if (!e->has_ttl()) return -1;
+  int64_t when = s.ttl.when(e->node.aux);
+  s.ttl_sum_ms -= when;
+  s.ttl.remove(e->node.aux);
+  return when;
+}
+
+void set_ttl(DbSlot& s, Entry* e, int64_t when) {
   if (e->has_ttl()) {
-    s.ttl_sum_ms -= s.ttl.when(e->node.aux);
-    s.ttl.remove(e->node.aux);
+    s.ttl_sum_ms += static_cast<long double>(when) - s.ttl.when(e->node.aux);
+    s.ttl.update(e->node.aux, when);
+  } else {
+    s.ttl.push(when, &e->node.aux);
+    s.ttl_sum_ms += when;
   }
-  s.table.remove_node(&e->node);
-  free_entry(e);
 }
 
 // Unlinks e from its slot without freeing it; returns its expiry (-1 if none).
 int64_t detach_entry(DbSlot& s, Entry* e) {
-  int64_t when = -1;
-  if (e->has_ttl()) {
-    when = s.ttl.when(e->node.aux);
-    s.ttl_sum_ms -= when;
-    s.ttl.remove(e->node.aux);
-  }
+  int64_t when = drop_ttl(s, e);
   s.table.remove_node(&e->node);
   return when;
 }
 
+// Unlinks e from its slot (table and heap) and frees it.
+void delete_entry(DbSlot& s, Entry* e) {
+  detach_entry(s, e);
+  free_entry(e);
+}
+
 void attach_entry(DbSlot& s, Entry* e, int64_t when) {
   s.table.insert(&e->node);
-  if (when >= 0) {
-    s.ttl.push(when, &e->node.aux);
-    s.ttl_sum_ms += when;
-  }
+  if (when >= 0) set_ttl(s, e, when);
 }
 
 void free_chain(HNode* n) {
@@ -430,41 +438,24 @@ bool Txn::erase_in(std::size_t i, int db) {
   return true;
 }
 
-int64_t Txn::expire_of(const Entry* e) const {
-  if (!e->has_ttl()) return -1;
+// The slot, in `db`, of the key of e: e must be one of this Txn's keys.
+DbSlot& Txn::slot_of(const Entry* e, int db) const {
   for (std::size_t i = 0; i < keys_.size(); ++i)
-    if (keys_[i] == e->key()) return ks_.shard(slots_[i].shard).dbs[db_].ttl.when(e->node.aux);
-  return -1;
+    if (keys_[i] == e->key()) return ks_.shard(slots_[i].shard).dbs[db];
+  std::abort();  // an entry not reached through this Txn: its shard is not even locked
+}
+
+int64_t Txn::expire_of(const Entry* e) const {
+  return e->has_ttl() ? slot_of(e, db_).ttl.when(e->node.aux) : -1;
 }
 
 void Txn::set_expire(Entry* e, int64_t when_ms) { set_expire_in(e, db_, when_ms); }
-
-void Txn::set_expire_in(Entry* e, int db, int64_t when_ms) {
-  for (std::size_t i = 0; i < keys_.size(); ++i) {
-    if (keys_[i] != e->key()) continue;
-    DbSlot& s = slot(i, db);
-    if (e->has_ttl()) {
-      s.ttl_sum_ms += static_cast<long double>(when_ms) - s.ttl.when(e->node.aux);
-      s.ttl.update(e->node.aux, when_ms);
-    } else {
-      s.ttl.push(when_ms, &e->node.aux);
-      s.ttl_sum_ms += when_ms;
-    }
-    return;
-  }
-}
+void Txn::set_expire_in(Entry* e, int db, int64_t when_ms) { set_ttl(slot_of(e, db), e, when_ms); }
 
 void Txn::clear_expire(Entry* e) { clear_expire_in(e, db_); }
 
 void Txn::clear_expire_in(Entry* e, int db) {
-  if (!e->has_ttl()) return;
-  for (std::size_t i = 0; i < keys_.size(); ++i) {
-    if (keys_[i] != e->key()) continue;
-    DbSlot& s = slot(i, db);
-    s.ttl_sum_ms -= s.ttl.when(e->node.aux);
-    s.ttl.remove(e->node.aux);
-    return;
-  }
+  if (e->has_ttl()) drop_ttl(slot_of(e, db), e);
 }
 
 bool Txn::rename(std::size_t from, std::size_t to) {

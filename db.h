@@ -254,6 +254,7 @@ class Txn {
     uint32_t shard;
   };
   DbSlot& slot(std::size_t i, int db);
+  DbSlot& slot_of(const Entry* e, int db) const;  // the slot of one of this Txn's keys
   enum class Access { kPeek, kProbe, kFind };
   Entry* lookup(std::size_t i, int db, Access access);
 
