@@ -61,7 +61,8 @@ void cmd_exec(Ctx& c) {
   client.multi = {};
   ServerState& server = c.server;
   const int slot = server.gate.slot_of(client.worker);
-  CmdStats* stats = static_cast<std::size_t>(slot) < server.workers.size() ? server.workers[slot]->cmd.data() : nullptr;
+  WorkerStats* ws = server.stats_for(client);
+  CmdStats* stats = ws ? ws->cmd.data() : nullptr;
   c.out.array(queued.size());
   ExclusiveRun alone(server.gate, slot, client);
   std::vector<std::string_view> argv;

@@ -130,9 +130,7 @@ const Command* resolve(ServerState& server, Client& client, std::span<const std:
 void dispatch(ServerState& server, Client& client, std::span<const std::string_view> argv, CmdStats* stats) {
   if (argv.empty()) return;
   ReplyWriter& out = client.writer;
-  WorkerStats* ws = client.worker >= 0 && static_cast<std::size_t>(client.worker) < server.workers.size()
-                        ? server.workers[client.worker].get()
-                        : (server.workers.empty() ? nullptr : server.workers[0].get());
+  WorkerStats* ws = server.stats_for(client);
   uint64_t errors_before = out.errors_written();
   const Command* cmd = resolve(server, client, argv);
   if (!cmd) {

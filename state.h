@@ -80,6 +80,14 @@ struct ServerState {
   std::string executable;  // absolute path of the binary
   int tcp_port = 0;        // the port actually bound
 
+  // The statistics block of the worker serving `client` (in-process clients, worker -1, use the
+  // first); nullptr before any worker exists.
+  WorkerStats* stats_for(const Client& client) const {
+    if (workers.empty()) return nullptr;
+    std::size_t w = client.worker >= 0 ? static_cast<std::size_t>(client.worker) : 0;
+    return workers[w < workers.size() ? w : 0].get();
+  }
+
   // Set by the server: asks every worker to stop (SHUTDOWN).
   std::function<void()> request_shutdown;
 };
