@@ -161,7 +161,8 @@ class RawConn {
   std::string ReadUntil(std::string_view delim, int timeout_ms = 5000);
   // Reads everything until the peer closes (or timeout); returns all unconsumed bytes.
   std::string ReadUntilClosed(int timeout_ms = 5000);
-  // Waits up to timeout_ms for more bytes; returns whatever was buffered (consumed).
+  // Waits up to timeout_ms for more bytes (the whole timeout unless the peer closes, like
+  // ReadUntilClosed); returns whatever was buffered (consumed).
   std::string ReadAvailable(int timeout_ms = 200);
   // True once EOF / reset was observed.
   bool peer_closed() const { return eof_; }
