@@ -39,6 +39,7 @@ struct Client {
   bool close_after_reply = false;   // QUIT, protocol error
   bool want_write = false;          // EPOLLOUT armed: the socket's send buffer was full
   bool closed = false;              // closed by its worker; freed when the current event batch ends
+  uint64_t durable_wait = 0;        // appendfsync always: `out` leaves once the log is durable up to here
   std::atomic<bool> kill_requested{false};  // CLIENT KILL from any thread
 
   // Blocking commands (BZPOPMIN...): a handler that finds nothing calls Ctx::block_on, which fills

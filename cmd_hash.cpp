@@ -60,6 +60,7 @@ HashObject* create_hash(Txn& t) {
 void store_field(Txn& t, HashObject* h, HashField* f, std::string_view name, std::string_view value) {
   if (f) h->update(f, value);
   else (h ? h : create_hash(t))->set(name, value);
+  t.log_hset(0, name, value);
 }
 
 // Replies the error; returns false, for parsers that report success.
@@ -79,7 +80,10 @@ void hset_generic(Ctx& c, std::string_view name, bool count_reply) {
   if (!lookup_hash(c, t, Access::kWrite, &h)) return;
   if (!h) h = create_hash(t);
   int64_t created = 0;
-  for (std::size_t j = 2; j < c.argc(); j += 2) created += h->set(c.arg(j), c.arg(j + 1));
+  for (std::size_t j = 2; j < c.argc(); j += 2) {
+    created += h->set(c.arg(j), c.arg(j + 1));
+    t.log_hset(0, c.arg(j), c.arg(j + 1));
+  }
   if (count_reply) c.out.integer(created);
   else c.out.ok();
 }
@@ -150,7 +154,11 @@ void cmd_hdel(Ctx& c) {
   HashObject* h;
   if (!lookup_hash(c, t, Access::kWrite, &h)) return;
   int64_t deleted = 0;
-  for (std::size_t j = 2; h && j < c.argc() && !h->empty(); ++j) deleted += h->remove(c.arg(j));
+  for (std::size_t j = 2; h && j < c.argc() && !h->empty(); ++j) {
+    if (!h->remove(c.arg(j))) continue;
+    ++deleted;
+    t.log_hdel(0, c.arg(j));
+  }
   if (h && h->empty()) t.erase(0);
   c.out.integer(deleted);
 }

@@ -331,6 +331,7 @@ void zadd_generic(Ctx& c, unsigned flags) {
     if (!zset_add(*z, c.arg(idx + 2 * j + 1), scores[j], flags, &last)) {
       return c.out.error(err::kScoreNan);
     }
+    if (last.added || last.updated) t.log_zadd(0, c.arg(idx + 2 * j + 1), zset_stored_score(last.score));
     added += last.added;
     updated += last.updated;
     processed += !last.nop;
@@ -466,7 +467,10 @@ void cmd_zrevrangebylex(Ctx& c) { zrange_generic(c, 1, false, RangeType::kLex, D
 
 // Deletes the run (and the key once empty); replies how many members went.
 void remove_run(Ctx& c, Txn& t, ZSet* z, const Run& run) {
-  for_each_in_run(*z, run, [z](ZNode* n) { z->remove(n); });
+  for_each_in_run(*z, run, [z, &t](ZNode* n) {
+    t.log_zrem(0, n->name());
+    z->remove(n);
+  });
   if (z->empty()) t.erase(0);
   c.out.integer(static_cast<int64_t>(run.count));
 }

@@ -32,6 +32,7 @@ void cmd_zrem(Ctx& c) {
   int64_t deleted = 0;
   for (std::size_t j = 2; z && j < c.argc(); ++j) {
     if (ZNode* n = z->find(c.arg(j))) {
+      t.log_zrem(0, n->name());
       z->remove(n);
       ++deleted;
     }
@@ -113,6 +114,7 @@ void pop_and_reply(Ctx& c, Txn& t, std::size_t i, ZSet* z, bool max, int64_t cou
     if (nested) c.out.array(2);
     c.out.bulk(node->name());
     c.out.dbl(node->score);
+    t.log_zrem(i, node->name());
     z->remove(node);
   }
   if (z->empty()) t.erase(i);

@@ -140,7 +140,7 @@ void dispatch(ServerState& server, Client& client, std::span<const std::string_v
   }
   const CommandSpec& spec = *cmd->spec;
   const char* reject = nullptr;
-  std::string arity_error;
+  std::string arity_error, disk_error;
   if (!arity_ok(spec.arity, argv.size()) || !spec.handler) {
     arity_error = err::wrong_args(cmd->full_name);
     out.error(arity_error);
@@ -148,6 +148,13 @@ void dispatch(ServerState& server, Client& client, std::span<const std::string_v
   } else if (!client.authenticated && !(spec.flags & kCmdNoAuth)) {
     out.error(err::kNoAuth);
     reject = "auth";
+  } else if (server.wal && ((spec.flags & kCmdWrite) || cmd->full_name == "ping") &&
+             !(disk_error = server.wal->write_error()).empty()) {
+    out.error(std::string(err::kMisconfAof) + disk_error);  // as Redis, PING too is refused
+    reject = "misconf";
+  } else if (server.loading.loading.load(std::memory_order_relaxed) && !(spec.flags & kCmdLoading)) {
+    out.error(err::kLoading);
+    reject = "loading";
   }
   if (reject) {
     if (stats) stats[cmd->id].rejected.fetch_add(1, std::memory_order_relaxed);

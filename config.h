@@ -35,8 +35,12 @@ struct Config {
   std::atomic<int64_t> client_query_buffer_limit{1LL << 30};
   std::atomic<int64_t> hz{10};
   std::atomic<int64_t> maxmemory{0};
-  std::atomic<bool> appendonly{false};
+  std::atomic<bool> appendonly{true};
   std::atomic<FsyncPolicy> appendfsync{FsyncPolicy::kEverysec};
+  std::atomic<int64_t> auto_aof_rewrite_percentage{100};  // log growth over the snapshot that triggers compaction
+  std::atomic<int64_t> auto_aof_rewrite_min_size{64LL << 20};
+  std::atomic<bool> aof_load_truncated{true};   // a torn last batch is cut off (else the start stops)
+  std::atomic<bool> wal_load_corrupt{false};    // load up to damage in the middle of a log (else stop)
   std::atomic<int> loglevel{2};  // 0 debug, 1 verbose, 2 notice (default), 3 warning (Redis order)
 
   mutable std::mutex mu;  // guards the strings below

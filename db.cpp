@@ -208,7 +208,47 @@ Keyspace::Keyspace(int databases, int shard_count) : databases_(databases) {
   while ((1 << bits) < shard_count) ++bits;
   shift_ = 32 - bits;
   shards_.reserve(static_cast<std::size_t>(shard_count));
-  for (int i = 0; i < shard_count; ++i) shards_.push_back(std::make_unique<Shard>(databases));
+  for (int i = 0; i < shard_count; ++i) {
+    shards_.push_back(std::make_unique<Shard>(databases));
+    all_shards_.push_back(static_cast<uint32_t>(i));
+  }
+}
+
+uint64_t Keyspace::take_seq(std::span<const uint32_t> shards) {
+  // Dirty first: a writer that sees the new seq counter then also sees these flags (both seq_cst).
+  for (uint32_t s : shards) shards_[s]->wal_dirty.store(true, std::memory_order_seq_cst);
+  return next_seq_.fetch_add(1, std::memory_order_seq_cst);
+}
+
+void Keyspace::log_whole(int op, int db, int other) {
+  if (!logging()) return;
+  uint64_t seq = take_seq(all_shards_);
+  for (uint32_t i = 0; i < shards_.size(); ++i) {
+    Shard& sh = *shards_[i];
+    std::size_t start = begin_record(sh.wal_buf, seq, i, static_cast<uint32_t>(std::max(db, 0)), static_cast<WalOp>(op), {});
+    if (op == static_cast<int>(WalOp::kSwapDb)) put_u32(sh.wal_buf, static_cast<uint32_t>(other));
+    end_record(sh.wal_buf, start);
+    sh.wal_last_seq = seq;
+  }
+}
+
+void Keyspace::flush_shard(uint32_t index, int db) {
+  std::vector<HNode*> chains;
+  {
+    std::lock_guard lock(shards_[index]->mu);
+    for (int d = 0; d < databases_; ++d)
+      if (db < 0 || d == db) chains.push_back(drain_slot(shards_[index]->dbs[static_cast<std::size_t>(d)]));
+  }
+  free_detached(std::move(chains), false);
+}
+
+void Keyspace::swap_shard_dbs(uint32_t index, int a, int b) {
+  std::lock_guard lock(shards_[index]->mu);
+  DbSlot& x = shards_[index]->dbs[static_cast<std::size_t>(a)];
+  DbSlot& y = shards_[index]->dbs[static_cast<std::size_t>(b)];
+  x.table.swap(y.table);
+  x.ttl.swap(y.ttl);  // heap refs point into entries, which do not move
+  std::swap(x.ttl_sum_ms, y.ttl_sum_ms);
 }
 
 Keyspace::~Keyspace() {
@@ -252,7 +292,9 @@ void Keyspace::flush_db(int db, bool async) {
   std::vector<HNode*> chains;
   for (auto& s : shards_) s->mu.lock();
   for (auto& s : shards_) chains.push_back(drain_slot(s->dbs[db]));
+  log_whole(static_cast<int>(WalOp::kFlushDb), db, 0);
   for (auto& s : shards_) s->mu.unlock();
+  ring();
   free_detached(std::move(chains), async);
 }
 
@@ -261,7 +303,9 @@ void Keyspace::flush_all(bool async) {
   for (auto& s : shards_) s->mu.lock();
   for (auto& s : shards_)
     for (DbSlot& slot : s->dbs) chains.push_back(drain_slot(slot));
+  log_whole(static_cast<int>(WalOp::kFlushAll), 0, 0);
   for (auto& s : shards_) s->mu.unlock();
+  ring();
   free_detached(std::move(chains), async);
 }
 
@@ -284,23 +328,36 @@ void Keyspace::swap_db(int a, int b) {
     x.ttl.swap(y.ttl);  // heap refs point into entries, which do not move
     std::swap(x.ttl_sum_ms, y.ttl_sum_ms);
   }
+  log_whole(static_cast<int>(WalOp::kSwapDb), a, b);
   for (auto& s : shards_) s->mu.unlock();
+  ring();
 }
 
 std::size_t Keyspace::active_expire(uint32_t index, int64_t now, std::size_t budget) {
   Shard& sh = *shards_[index];
-  std::lock_guard lock(sh.mu);
   std::size_t done = 0;
-  for (DbSlot& s : sh.dbs) {
-    std::size_t n = 0;
-    while (n < budget && !s.ttl.empty() && s.ttl.top().when_ms <= now) {
-      Entry* e = owner_of<Entry>(s.ttl.top().ref, offsetof(Entry, node) + offsetof(HNode, aux));
-      delete_entry(s, e);
-      ++n;
+  uint64_t seq = 0;
+  {
+    std::lock_guard lock(sh.mu);
+    bool log = logging();
+    for (std::size_t db = 0; db < sh.dbs.size(); ++db) {
+      DbSlot& s = sh.dbs[db];
+      std::size_t n = 0;
+      while (n < budget && !s.ttl.empty() && s.ttl.top().when_ms <= now) {
+        Entry* e = owner_of<Entry>(s.ttl.top().ref, offsetof(Entry, node) + offsetof(HNode, aux));
+        if (log) {  // expiry is a change like any other: logged as a deletion
+          if (!seq) seq = take_seq(std::span<const uint32_t>(&index, 1));
+          end_record(sh.wal_buf, begin_record(sh.wal_buf, seq, index, static_cast<uint32_t>(db), WalOp::kDel, e->key()));
+          sh.wal_last_seq = seq;
+        }
+        delete_entry(s, e);
+        ++n;
+      }
+      sh.expired_keys += n;
+      done = std::max(done, n);
     }
-    sh.expired_keys += n;
-    done = std::max(done, n);
   }
+  if (seq) ring();
   return done;
 }
 
@@ -309,18 +366,23 @@ std::size_t Keyspace::active_expire(uint32_t index, int64_t now, std::size_t bud
 Txn::Txn(Keyspace& ks, int db, std::span<const std::string_view> keys) : Txn(ks, db, keys, {}) {}
 
 Txn::Txn(Keyspace& ks, int db, std::span<const std::string_view> keys, std::string_view single)
-    : ks_(ks), db_(db), single_key_(single), now_(now_ms()), keys_(keys) {
+    : ks_(ks), db_(db), single_key_(single), now_(now_ms()), keys_(keys), log_(ks.logging()) {
   if (keys.empty()) {
     keys_ = std::span<const std::string_view>(&single_key_, 1);
     keys = keys_;
   }
   slots_ = inline_slots_;
   locked_ = inline_locked_;
+  marks_ = inline_marks_;
   if (keys.size() > 4) {
     heap_slots_.resize(keys.size());
     heap_locked_.resize(keys.size());
     slots_ = heap_slots_.data();
     locked_ = heap_locked_.data();
+    if (log_) {
+      heap_marks_.resize(keys.size());
+      marks_ = heap_marks_.data();
+    }
   }
   for (std::size_t i = 0; i < keys.size(); ++i) {
     uint64_t h = hash_bytes(keys[i].data(), keys[i].size());
@@ -333,7 +395,94 @@ Txn::Txn(Keyspace& ks, int db, std::span<const std::string_view> keys, std::stri
 }
 
 Txn::~Txn() {
+  if (dirty_) log_changes();
   for (std::size_t i = locked_count_; i > 0; --i) ks_.shard(locked_[i - 1]).mu.unlock();
+  if (seq_) ks_.ring();
+}
+
+// ---- Txn: logging ----
+
+void Txn::mark(std::size_t i, int db, uint8_t how) {
+  if (!log_) return;
+  dirty_ = true;
+  if (db == db_) marks_[i] |= how;
+  else other_marks_.push_back({i, db, how});
+}
+
+uint64_t Txn::seq() {
+  if (!seq_) seq_ = ks_.take_seq(std::span<const uint32_t>(locked_, locked_count_));
+  return seq_;
+}
+
+void Txn::log_changes() {
+  for (std::size_t i = 0; i < keys_.size(); ++i)
+    if (marks_[i]) log_key(i, db_, marks_[i]);
+  for (const OtherDbMark& m : other_marks_) log_key(m.i, m.db, m.how);
+}
+
+// The key's whole value (or its deletion) when the value changed, else its new expiry.
+void Txn::log_key(std::size_t i, int db, uint8_t how) {
+  uint32_t shard = slots_[i].shard;
+  Shard& sh = ks_.shard(shard);
+  DbSlot& s = sh.dbs[db];
+  std::string_view key = keys_[i];
+  HNode* n = s.table.find(static_cast<uint32_t>(slots_[i].hash),
+                          [key](const HNode* node) { return key_equals(node, key); });
+  Entry* e = n ? entry_of(n) : nullptr;
+  uint64_t sq = seq();
+  int64_t expire = e && e->has_ttl() ? s.ttl.when(e->node.aux) : -1;
+  if (how & kMarkValue) {
+    if (e) put_entry_record(sh.wal_buf, sq, shard, static_cast<uint32_t>(db), e, expire);
+    else end_record(sh.wal_buf, begin_record(sh.wal_buf, sq, shard, static_cast<uint32_t>(db), WalOp::kDel, key));
+  } else if (e) {
+    std::size_t start = begin_record(sh.wal_buf, sq, shard, static_cast<uint32_t>(db), WalOp::kExpireAt, key);
+    put_u64(sh.wal_buf, static_cast<uint64_t>(expire));
+    end_record(sh.wal_buf, start);
+  }
+  sh.wal_last_seq = sq;
+}
+
+bool Txn::begin_field_record(std::size_t i, WalOp op, std::size_t* start) {
+  if (!log_ || (marks_[i] & kMarkValue)) return false;
+  Shard& sh = ks_.shard(slots_[i].shard);
+  uint64_t sq = seq();
+  sh.wal_last_seq = sq;
+  *start = begin_record(sh.wal_buf, sq, slots_[i].shard, static_cast<uint32_t>(db_), op, keys_[i]);
+  return true;
+}
+
+void Txn::log_hset(std::size_t i, std::string_view field, std::string_view value) {
+  std::size_t start;
+  if (!begin_field_record(i, WalOp::kHSet, &start)) return;
+  std::string& b = ks_.shard(slots_[i].shard).wal_buf;
+  put_str(b, field);
+  b.append(value);
+  end_record(b, start);
+}
+
+void Txn::log_hdel(std::size_t i, std::string_view field) {
+  std::size_t start;
+  if (!begin_field_record(i, WalOp::kHDel, &start)) return;
+  std::string& b = ks_.shard(slots_[i].shard).wal_buf;
+  b.append(field);
+  end_record(b, start);
+}
+
+void Txn::log_zadd(std::size_t i, std::string_view member, double score) {
+  std::size_t start;
+  if (!begin_field_record(i, WalOp::kZAdd, &start)) return;
+  std::string& b = ks_.shard(slots_[i].shard).wal_buf;
+  put_f64(b, score);
+  b.append(member);
+  end_record(b, start);
+}
+
+void Txn::log_zrem(std::size_t i, std::string_view member) {
+  std::size_t start;
+  if (!begin_field_record(i, WalOp::kZRem, &start)) return;
+  std::string& b = ks_.shard(slots_[i].shard).wal_buf;
+  b.append(member);
+  end_record(b, start);
 }
 
 DbSlot& Txn::slot(std::size_t i, int db) { return ks_.shard(slots_[i].shard).dbs[db]; }
@@ -348,6 +497,7 @@ Entry* Txn::lookup(std::size_t i, int db, Access access) {
   if (e && e->has_ttl() && s.ttl.when(e->node.aux) <= now_) {
     delete_entry(s, e);
     ++sh.expired_keys;
+    mark(i, db, kMarkValue);
     e = nullptr;
   }
   if (access == Access::kPeek) return e;
@@ -367,6 +517,7 @@ Entry* Txn::peek(std::size_t i) { return lookup(i, db_, Access::kPeek); }
 
 Entry* Txn::set_string(std::size_t i, std::string_view value, bool keep_ttl) {
   Entry* e = lookup(i, db_, Access::kPeek);
+  mark(i, db_, kMarkValue);
   if (e) {
     if (!keep_ttl) clear_expire_in(e, db_);
     if (e->value_type() != ValueType::kString) free_value(e);
@@ -385,6 +536,7 @@ Entry* Txn::set_object(std::size_t i, ValueType type, Encoding enc, void* object
   e->enc = static_cast<uint32_t>(enc);
   e->v.object = object;
   slot(i, db_).table.insert(&e->node);
+  mark(i, db_, kMarkValue);
   return e;
 }
 
@@ -393,15 +545,20 @@ Entry* Txn::set_integer(std::size_t i, int64_t value, bool keep_ttl) {
   return set_string(i, {buf, format_int64(value, buf)}, keep_ttl);
 }
 
-void Txn::update_string(Entry* e, std::string_view value) { assign_string(e, value); }
+void Txn::update_string(Entry* e, std::string_view value) {
+  mark(e, db_, kMarkValue);
+  assign_string(e, value);
+}
 
 void Txn::update_integer(Entry* e, int64_t value) {
+  mark(e, db_, kMarkValue);
   free_value(e);
   e->enc = static_cast<uint32_t>(Encoding::kInt);
   e->v.integer = value;
 }
 
 char* Txn::resize_string(Entry* e, std::size_t len) {
+  mark(e, db_, kMarkValue);
   char buf[24];
   std::string_view old = string_value(e, buf);
   std::size_t keep = std::min(old.size(), len);
@@ -435,13 +592,13 @@ bool Txn::erase_in(std::size_t i, int db) {
   Entry* e = lookup(i, db, Access::kPeek);
   if (!e) return false;
   delete_entry(slot(i, db), e);
+  mark(i, db, kMarkValue);
   return true;
 }
 
-// The slot, in `db`, of the key of e: e must be one of this Txn's keys.
-DbSlot& Txn::slot_of(const Entry* e, int db) const {
+std::size_t Txn::index_of(const Entry* e) const {
   for (std::size_t i = 0; i < keys_.size(); ++i)
-    if (keys_[i] == e->key()) return ks_.shard(slots_[i].shard).dbs[db];
+    if (keys_[i] == e->key()) return i;
   std::abort();  // an entry not reached through this Txn: its shard is not even locked
 }
 
@@ -450,12 +607,17 @@ int64_t Txn::expire_of(const Entry* e) const {
 }
 
 void Txn::set_expire(Entry* e, int64_t when_ms) { set_expire_in(e, db_, when_ms); }
-void Txn::set_expire_in(Entry* e, int db, int64_t when_ms) { set_ttl(slot_of(e, db), e, when_ms); }
+void Txn::set_expire_in(Entry* e, int db, int64_t when_ms) {
+  set_ttl(slot_of(e, db), e, when_ms);
+  mark(e, db, kMarkTtl);
+}
 
 void Txn::clear_expire(Entry* e) { clear_expire_in(e, db_); }
 
 void Txn::clear_expire_in(Entry* e, int db) {
-  if (e->has_ttl()) drop_ttl(slot_of(e, db), e);
+  if (!e->has_ttl()) return;
+  drop_ttl(slot_of(e, db), e);
+  mark(e, db, kMarkTtl);
 }
 
 bool Txn::rename(std::size_t from, std::size_t to) {
@@ -472,6 +634,8 @@ bool Txn::rename(std::size_t from, std::size_t to) {
   moved->v = e->v;  // the value's ownership moves with the bytes
   std::free(e);     // only the old header: its value now belongs to `moved`
   attach_entry(slot(to, db_), moved, when);
+  mark(from, db_, kMarkValue);
+  mark(to, db_, kMarkValue);
   return true;
 }
 
@@ -480,6 +644,8 @@ bool Txn::move(std::size_t i, int dst_db) {
   if (!e || lookup(i, dst_db, Access::kPeek)) return false;
   int64_t when = detach_entry(slot(i, db_), e);
   attach_entry(slot(i, dst_db), e, when);
+  mark(i, db_, kMarkValue);
+  mark(i, dst_db, kMarkValue);
   return true;
 }
 
@@ -495,6 +661,7 @@ bool Txn::copy(std::size_t from, std::size_t to, int dst_db, bool replace) {
   Entry* dup = alloc_entry(keys_[to], static_cast<uint32_t>(slots_[to].hash));
   copy_value(e, dup);
   attach_entry(slot(to, dst_db), dup, when);
+  mark(to, dst_db, kMarkValue);
   return true;
 }
 

@@ -19,8 +19,10 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <atomic>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -28,6 +30,7 @@
 #include "hashtable.h"
 #include "heap.h"
 #include "intrusive.h"
+#include "wal_format.h"
 
 namespace tally {
 
@@ -116,6 +119,18 @@ class Shard {
   uint64_t keyspace_hits = 0;
   uint64_t keyspace_misses = 0;
   uint64_t expired_keys = 0;
+  // The write-ahead log's share (wal.h): effect records of this shard's changes not yet taken by
+  // the log writer, and the sequence number of the last one ever appended (snapshots record it).
+  std::string wal_buf;
+  uint64_t wal_last_seq = 0;
+  std::atomic<bool> wal_dirty{false};  // set before a seq is taken for this shard; the writer clears it
+};
+
+// Told when shards' log buffers gain records (the log writer, wal.h). Called without shard locks.
+class LogSink {
+ public:
+  virtual ~LogSink() = default;
+  virtual void appended() = 0;
 };
 
 struct KeyspaceCounters {
@@ -166,13 +181,40 @@ class Keyspace {
   // Returns how many were deleted; a result >= budget means more may be waiting.
   std::size_t active_expire(uint32_t s, int64_t now_ms, std::size_t budget);
 
+  // Recovery (wal_format.cpp): one shard's part of FLUSHDB (db >= 0) or FLUSHALL (db < 0), and of
+  // SWAPDB. Each locks only that shard.
+  void flush_shard(uint32_t s, int db);
+  void swap_shard_dbs(uint32_t s, int a, int b);
+
+  // ---- the change log (wal.h) ----
+  // While logging, every change is appended to its shard's wal_buf as an effect record carrying a
+  // sequence number; changes of one command share one number. Off until the log is loaded.
+  void set_log_sink(LogSink* sink) { sink_ = sink; }
+  void set_logging(bool on) { logging_.store(on, std::memory_order_seq_cst); }
+  bool logging() const { return logging_.load(std::memory_order_relaxed); }
+  // The next sequence number to hand out: every change with a lower number is already in its
+  // shard's buffer, or will be by the time its shard's lock is next free.
+  uint64_t next_seq() const { return next_seq_.load(std::memory_order_seq_cst); }
+  void set_next_seq(uint64_t seq) { next_seq_.store(seq, std::memory_order_seq_cst); }
+  // Marks `shards` dirty, then takes a sequence number. REQUIRES: their locks are held.
+  uint64_t take_seq(std::span<const uint32_t> shards);
+  void ring() {
+    if (sink_) sink_->appended();
+  }
+
  private:
   void free_detached(std::vector<HNode*> chains, bool async);
+  // Appends a kFlushDb / kFlushAll / kSwapDb record for every shard. REQUIRES: all locks held.
+  void log_whole(int op, int db, int other);
 
   int databases_;
   TaskQueue* background_ = nullptr;  // not owned; set once before serving
   int shift_;  // 32 - log2(shard_count): shard_of() takes the top bits of the hash
   std::vector<std::unique_ptr<Shard>> shards_;
+  std::vector<uint32_t> all_shards_;  // 0..n-1, for take_seq over every shard
+  LogSink* sink_ = nullptr;
+  std::atomic<bool> logging_{false};
+  std::atomic<uint64_t> next_seq_{1};
 };
 
 // Milliseconds since the epoch (CLOCK_REALTIME).
@@ -196,6 +238,17 @@ class Txn {
   ~Txn();
   Txn(const Txn&) = delete;
   Txn& operator=(const Txn&) = delete;
+
+  // Recovery: lookups never expire entries (the log says when a key was deleted).
+  void disable_expiry() { now_ = INT64_MIN; }
+  uint32_t shard_of_key(std::size_t i) const { return slots_[i].shard; }
+
+  // Field-level effects of in-place changes to a hash or sorted set at key i (HSET, ZADD, ZREM...),
+  // for the log. Changes through the Txn's own methods are logged without being told.
+  void log_hset(std::size_t i, std::string_view field, std::string_view value);
+  void log_hdel(std::size_t i, std::string_view field);
+  void log_zadd(std::size_t i, std::string_view member, double score);
+  void log_zrem(std::size_t i, std::string_view member);
 
   int64_t now() const { return now_; }
   int db() const { return db_; }
@@ -254,7 +307,18 @@ class Txn {
     uint32_t shard;
   };
   DbSlot& slot(std::size_t i, int db);
-  DbSlot& slot_of(const Entry* e, int db) const;  // the slot of one of this Txn's keys
+  std::size_t index_of(const Entry* e) const;  // e must be one of this Txn's keys
+  DbSlot& slot_of(const Entry* e, int db) const { return ks_.shard(slots_[index_of(e)].shard).dbs[db]; }
+
+  // Logging: which keys changed how, turned into records when the Txn ends (log_changes).
+  enum Mark : uint8_t { kMarkValue = 1, kMarkTtl = 2 };
+  void mark(std::size_t i, int db, uint8_t how);
+  void mark(const Entry* e, int db, uint8_t how) { mark(index_of(e), db, how); }
+  uint64_t seq();  // this Txn's sequence number, taken on first use
+  // Starts a field-level record for key i, or returns false when the key's whole value is logged anyway.
+  bool begin_field_record(std::size_t i, WalOp op, std::size_t* start);
+  void log_changes();
+  void log_key(std::size_t i, int db, uint8_t how);
   enum class Access { kPeek, kProbe, kFind };
   Entry* lookup(std::size_t i, int db, Access access);
 
@@ -273,6 +337,18 @@ class Txn {
   std::vector<uint32_t> heap_locked_;
   uint32_t* locked_;
   std::size_t locked_count_ = 0;
+  bool log_ = false;    // the keyspace was logging when the Txn began
+  bool dirty_ = false;  // something was marked
+  uint64_t seq_ = 0;
+  uint8_t inline_marks_[4] = {};
+  std::vector<uint8_t> heap_marks_;
+  uint8_t* marks_;  // [key index] for the Txn's db
+  struct OtherDbMark {
+    std::size_t i;
+    int db;
+    uint8_t how;
+  };
+  std::vector<OtherDbMark> other_marks_;  // MOVE and COPY touch keys of another db
 };
 
 // Allocation helpers for entries (db.cpp). free_entry releases the value and the entry.

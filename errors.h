@@ -26,6 +26,8 @@ inline constexpr std::string_view kStringTooBig = "ERR string exceeds maximum al
 inline constexpr std::string_view kMustBePositive = "ERR value is out of range, must be positive";
 inline constexpr std::string_view kSameObject = "ERR source and destination objects are the same";
 inline constexpr std::string_view kNoAuth = "NOAUTH Authentication required.";
+inline constexpr std::string_view kLoading = "LOADING Redis is loading the dataset in memory";
+inline constexpr std::string_view kMisconfAof = "MISCONF Errors writing to the AOF file: ";  // + strerror
 inline constexpr std::string_view kWrongPass = "WRONGPASS invalid username-password pair or user is disabled.";
 inline constexpr std::string_view kAuthNoPassword =
     "ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?";

@@ -286,5 +286,6 @@ uint64_t hash_bytes(const void* data, std::size_t len) {
 }
 
 void set_hash_seed(uint64_t seed) { g_hash_seed.store(seed, std::memory_order_relaxed); }
+uint64_t hash_seed() { return g_hash_seed.load(std::memory_order_relaxed); }
 
 }  // namespace tally

@@ -171,6 +171,7 @@ class HashTable {
 // 64-bit hash of a byte string, seeded per process (set_hash_seed) against hash flooding.
 uint64_t hash_bytes(const void* data, std::size_t len);
 void set_hash_seed(uint64_t seed);
+uint64_t hash_seed();
 
 template <class Fn>
 uint64_t HashTable::scan(uint64_t cursor, Fn&& fn) const {

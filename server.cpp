@@ -98,7 +98,12 @@ class Worker {
   void after_unpark(Client& c);
   void run_ready();
   void expire_blocked(int64_t now);
+  // appendfsync always: holds c's replies until every change they could show is on disk.
+  void hold_for_durability(Client& c);
+  void release_durable();
  public:
+  // Whether clients of this worker wait for the log (the log writer wakes the worker when so).
+  bool awaits_durability() const { return has_waiters_.load(std::memory_order_relaxed); }
   // Queues a blocked client of this worker for a re-run (from any thread) and wakes the loop.
   void enqueue_ready(Client* c, uint64_t id) {
     {
@@ -123,6 +128,8 @@ class Worker {
   std::mutex ready_mu_;  // guards ready_
   std::vector<std::pair<Client*, uint64_t>> ready_;  // blocked clients whose keys were written
   std::vector<Client*> blocked_;  // this worker's parked clients
+  std::vector<Client*> durable_waiters_;  // clients whose replies wait for the log (durable_wait)
+  std::atomic<bool> has_waiters_{false};
   int64_t loop_now_ms_ = 0;  // the time after the last epoll_wait
   int64_t next_expire_ms_ = 0;
   int64_t next_timeout_check_ms_ = 0;
@@ -271,7 +278,35 @@ bool Worker::read_and_run(Client& c) {
     log_line(LogLevel::kWarning, "Closing client " + c.addr + " that reached max query buffer length");
     return false;
   }
+  hold_for_durability(c);
   return flush(c);
+}
+
+void Worker::hold_for_durability(Client& c) {
+  Wal* wal = state_.wal;
+  if (!wal || c.out.empty() || !wal->always()) return;
+  uint64_t need = state_.keyspace->next_seq();  // read after the commands ran: covers all they saw
+  if (wal->durable_seq() >= need) return;
+  if (!c.durable_wait) durable_waiters_.push_back(&c);
+  c.durable_wait = std::max(c.durable_wait, need);
+  has_waiters_.store(true, std::memory_order_seq_cst);
+  wal->appended();
+}
+
+void Worker::release_durable() {
+  if (durable_waiters_.empty()) return;
+  uint64_t durable = state_.wal->durable_seq();
+  std::vector<Client*> ready;
+  std::erase_if(durable_waiters_, [&](Client* c) {
+    if (c->durable_wait > durable) return false;
+    ready.push_back(c);
+    return true;
+  });
+  has_waiters_.store(!durable_waiters_.empty(), std::memory_order_seq_cst);
+  for (Client* c : ready) {
+    c->durable_wait = 0;
+    if (!flush(*c) || (c->close_after_reply && c->out.empty())) close_client(*c);
+  }
 }
 
 std::size_t Worker::run_commands(Client& c, const char* data, std::size_t len) {
@@ -298,6 +333,7 @@ std::size_t Worker::run_commands(Client& c, const char* data, std::size_t len) {
 }
 
 bool Worker::flush(Client& c) {
+  if (c.durable_wait) return true;  // release_durable() sends it
   while (!c.out.empty()) {
     ssize_t n = write(c.fd, c.out.data(), c.out.size());
     if (n < 0) {
@@ -328,6 +364,7 @@ void Worker::set_writable_interest(Client& c, bool on) {
 void Worker::close_client(Client& c) {
   if (c.closed) return;
   if (c.blocked) unpark(c);
+  if (c.durable_wait) std::erase(durable_waiters_, &c);
   c.closed = true;
   state_.clients.remove(&c);
   epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, c.fd, nullptr);
@@ -346,6 +383,7 @@ void Worker::handle_wake() {
     if (c->kill_requested.load()) doomed.push_back(ptr);
   for (Client* c : doomed) close_client(*c);
   run_ready();
+  release_durable();
 }
 
 // Active expiry for this worker's share of the shards, and idle-client timeouts.
@@ -353,10 +391,12 @@ void Worker::periodic(int64_t now) {
   Keyspace& ks = *state_.keyspace;
   int workers = static_cast<int>(state_.workers.size());
   bool more = false;
-  state_.gate.enter(index_);  // expiry is a keyspace change too: not while an EXEC runs
-  for (uint32_t s = static_cast<uint32_t>(index_); s < ks.shard_count(); s += static_cast<uint32_t>(workers))
-    more |= ks.active_expire(s, now, kExpireBudget) >= kExpireBudget;
-  state_.gate.leave(index_);
+  if (!state_.loading.loading.load()) {  // expiring while the log replays would race it
+    state_.gate.enter(index_);  // expiry is a keyspace change too: not while an EXEC runs
+    for (uint32_t s = static_cast<uint32_t>(index_); s < ks.shard_count(); s += static_cast<uint32_t>(workers))
+      more |= ks.active_expire(s, now, kExpireBudget) >= kExpireBudget;
+    state_.gate.leave(index_);
+  }
   int64_t hz = std::max<int64_t>(1, std::min<int64_t>(500, state_.config.hz.load()));
   next_expire_ms_ = now + (more ? 1 : 1000 / hz);
   int64_t timeout_s = state_.config.timeout.load();
@@ -402,6 +442,7 @@ void Worker::unpark(Client& c) {
 // Sends what the unblocked client got and runs the requests that queued up behind it.
 void Worker::after_unpark(Client& c) {
   if (!c.in.empty()) c.in.consume(run_commands(c, c.in.data(), c.in.size()));
+  hold_for_durability(c);
   if (!flush(c) || (c.close_after_reply && c.out.empty())) close_client(c);
 }
 
@@ -488,9 +529,25 @@ int run_server(ServerState& state) {
   }
   state.tcp_port = cfg.port;
   state.executable = executable_path();
+  std::string wal_dir;
+  {
+    std::lock_guard lock(cfg.mu);
+    wal_dir = cfg.dir + "/" + cfg.appenddirname;
+  }
+  if (FileHeader layout; Wal::probe_layout(wal_dir, &layout)) {  // the data decides the layout
+    if (static_cast<uint32_t>(cfg.shards) != layout.shard_count)
+      log_line(LogLevel::kNotice, "Using " + std::to_string(layout.shard_count) + " shards, as the data in " +
+                                      wal_dir + " was written with (--shards applies to an empty directory)");
+    cfg.shards = static_cast<int>(layout.shard_count);
+    set_hash_seed(layout.hash_seed);
+  }
   state.init_keyspace();
   TaskQueue background;  // declared before the workers: outlives every use of it
   state.keyspace->set_background(&background);
+  Wal wal(*state.keyspace, cfg, wal_dir);
+  state.wal = &wal;
+  state.loading.start_ms.store(now_ms());
+  state.loading.loading.store(true);
   for (int i = 0; i < cfg.workers; ++i)
     state.workers.push_back(std::make_unique<WorkerStats>(state.commands.count_ids()));
 
@@ -501,6 +558,7 @@ int run_server(ServerState& state) {
   sigaddset(&set, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   signal(SIGPIPE, SIG_IGN);
+  signal(SIGXFSZ, SIG_IGN);  // a file size limit makes the log's write fail (and say so) instead
 
   std::vector<std::unique_ptr<Worker>> workers;
   for (int i = 0; i < cfg.workers; ++i) workers.push_back(std::make_unique<Worker>(state, i, listen_fd));
@@ -511,6 +569,10 @@ int run_server(ServerState& state) {
   state.blocking.notify = [&workers](int w, Client* c, uint64_t id) {
     workers[static_cast<std::size_t>(w)]->enqueue_ready(c, id);
   };
+  wal.set_on_durable([&workers] {
+    for (auto& w : workers)
+      if (w->awaits_durability()) w->wake();
+  });
 
   log_line(LogLevel::kNotice, std::string("Tally ") + kVersion + " (Redis 7.0.15 compatible) pid=" +
                                   std::to_string(getpid()) + " port=" + std::to_string(cfg.port) +
@@ -518,7 +580,20 @@ int run_server(ServerState& state) {
                                   " databases=" + std::to_string(cfg.databases));
   {
     ThreadPool pool(cfg.workers, [&workers](std::stop_token st, int i) { workers[static_cast<std::size_t>(i)]->run(st); });
-    log_line(LogLevel::kNotice, "Ready to accept connections tcp");
+    // Clients connect while the data loads and get -LOADING until it is in.
+    std::jthread loader([&state, &wal] {
+      int64_t started = now_ms();
+      std::string error = wal.recover(&state.loading);
+      if (!error.empty()) {
+        log_line(LogLevel::kWarning, error);
+        std::_Exit(1);
+      }
+      wal.start();
+      state.loading.loading.store(false);
+      log_line(LogLevel::kNotice, "DB loaded from disk: " + std::to_string((now_ms() - started) / 1000.0).substr(0, 5) +
+                                      " seconds (" + std::to_string(state.keyspace->dbsize(0)) + " keys in db 0)");
+      log_line(LogLevel::kNotice, "Ready to accept connections tcp");
+    });
     int sig = 0;
     sigwait(&set, &sig);
     log_line(LogLevel::kNotice, std::string("Received ") + (sig == SIGINT ? "SIGINT" : "SIGTERM") +
@@ -528,6 +603,9 @@ int run_server(ServerState& state) {
   }  // joins the workers
   state.clients.wake_worker = nullptr;
   state.blocking.notify = nullptr;
+  wal.set_on_durable(nullptr);
+  wal.stop();  // what the workers wrote reaches the file
+  state.wal = nullptr;
   workers.clear();
   close(listen_fd);
   log_line(LogLevel::kNotice, "Tally is now ready to exit, bye bye...");
@@ -549,6 +627,10 @@ int main(int argc, char** argv) {
                   "Directives are redis.conf's: --port 6379 --bind 127.0.0.1 --workers N --dir ./data ...\n");
       return 0;
     }
+  }
+  if (argc >= 3 && std::string_view(argv[1]) == "--check-wal") {
+    bool fix = argc >= 4 && std::string_view(argv[3]) == "--fix";
+    return tally::check_wal(argv[2], fix);
   }
   tally::ServerState state;
   std::string error = tally::parse_args(argc, argv, &state.config);

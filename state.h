@@ -15,6 +15,7 @@
 #include "commands.h"
 #include "config.h"
 #include "db.h"
+#include "wal.h"
 
 namespace tally {
 
@@ -62,6 +63,8 @@ struct ServerState {
   Config config;
   CommandTable commands;
   std::unique_ptr<Keyspace> keyspace;
+  Wal* wal = nullptr;    // the write-ahead log (server.cpp owns it); nullptr in in-process tests
+  LoadProgress loading;  // loading.loading: commands without the "loading" flag get -LOADING
   ClientRegistry clients;
   BlockRegistry blocking;
   ExecGate gate;

@@ -1,0 +1,430 @@
+// The log writer, group commit and compaction (wal.h). Recovery and the checker: wal_recover.cpp.
+#include "wal.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "config.h"
+#include "log.h"
+#include "wal_io.h"
+
+namespace tally {
+namespace {
+
+constexpr int64_t kIdleWaitMs = 100;  // the writer looks at its config at least this often
+constexpr std::size_t kSnapshotChunk = 1 << 20;
+
+}  // namespace
+
+Wal::Wal(Keyspace& ks, Config& cfg, std::string dir)
+    : ks_(ks), cfg_(cfg), dir_(std::move(dir)), carry_(ks.shard_count()) {
+  ::mkdir(dir_.c_str(), 0755);
+}
+
+Wal::~Wal() { stop(); }
+
+std::string Wal::path(uint64_t gen, const char* ext) const { return gen_path(dir_, gen, ext); }
+
+bool Wal::always() const { return logging_on_ && cfg_.appendfsync.load() == FsyncPolicy::kAlways; }
+
+std::string Wal::write_error() const {
+  if (!failed_.load(std::memory_order_relaxed)) return "";
+  std::lock_guard lock(mu_);
+  return write_error_;
+}
+
+void Wal::start() {
+  written_end_ = ks_.next_seq();
+  durable_.store(written_end_);
+  ks_.set_log_sink(this);
+  if (cfg_.appendonly.load()) {
+    if (open_log(std::max<uint64_t>(gen_.load(), 1))) {
+      ks_.set_logging(true);
+      logging_on_ = true;
+    } else {
+      cfg_.appendonly.store(false);  // open_log said why; writes stay in memory only
+    }
+  }
+  writer_ = std::jthread([this](std::stop_token st) { writer_loop(st); });
+}
+
+void Wal::stop() {
+  {
+    std::unique_lock lock(rw_mu_);
+    rw_cv_.wait(lock, [this] { return !rewriting_; });
+  }
+  if (rewrite_thread_.joinable()) rewrite_thread_.join();
+  if (writer_.joinable()) {
+    writer_.request_stop();
+    {
+      std::lock_guard lock(mu_);
+      kicked_ = true;
+    }
+    cv_.notify_all();
+    writer_.join();
+  }
+  ks_.set_log_sink(nullptr);
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+}
+
+void Wal::appended() {
+  if (!sleeping_.load(std::memory_order_seq_cst)) return;
+  {
+    std::lock_guard lock(mu_);
+    kicked_ = true;
+  }
+  cv_.notify_one();
+}
+
+// ---- the writer thread ----
+
+void Wal::writer_loop(std::stop_token st) {
+  while (true) {
+    wait_for_work(st);
+    bool stopping = st.stop_requested();
+    sync_config();
+    if (logging_on_) {
+      round();
+      bool rotate_now;
+      {
+        std::lock_guard lock(mu_);
+        rotate_now = rotate_requested_;
+      }
+      if (rotate_now) rotate();
+      FsyncPolicy p = cfg_.appendfsync.load();
+      if (unsynced_ && (stopping || (p == FsyncPolicy::kEverysec && now_ms() - last_fsync_ms_ >= 1000)))
+        sync_file("fsync");
+      maybe_auto_rewrite();
+    } else {
+      std::lock_guard lock(mu_);
+      if (rotate_requested_) {  // no log to switch: the snapshot just takes the next generation
+        rotate_requested_ = false;
+        rotated_gen_ = gen_.fetch_add(1) + 1;
+        rot_cv_.notify_all();
+      }
+    }
+    if (stopping) break;
+  }
+}
+
+void Wal::wait_for_work(std::stop_token& st) {
+  std::unique_lock lock(mu_);
+  sleeping_.store(true, std::memory_order_seq_cst);
+  bool work = kicked_ || rotate_requested_ || st.stop_requested() ||
+              (logging_on_ && (ks_.next_seq() != written_end_ || !pending_.empty()));
+  if (!work) {
+    int64_t wait = kIdleWaitMs;
+    if (unsynced_) wait = std::clamp<int64_t>(last_fsync_ms_ + 1000 - now_ms(), 0, kIdleWaitMs);
+    cv_.wait_for(lock, std::chrono::milliseconds(wait),
+                 [&] { return kicked_ || rotate_requested_ || st.stop_requested(); });
+  }
+  kicked_ = false;
+  sleeping_.store(false, std::memory_order_seq_cst);
+}
+
+bool Wal::round() {
+  if (!pending_.empty() && !write_pending()) return false;
+  if (!gather()) return true;
+  return write_pending();
+}
+
+bool Wal::gather() {
+  uint64_t end = ks_.next_seq();
+  if (end == written_end_) return false;
+  pending_.assign(kBatchHeaderSize, '\0');
+  uint32_t count = 0;
+  for (uint32_t s = 0; s < ks_.shard_count(); ++s) {
+    Shard& sh = ks_.shard(s);
+    std::string& carry = carry_[s];
+    if (sh.wal_dirty.load(std::memory_order_seq_cst)) {
+      std::lock_guard lock(sh.mu);
+      if (carry.empty()) carry.swap(sh.wal_buf);
+      else carry.append(sh.wal_buf), sh.wal_buf.clear();
+      sh.wal_dirty.store(false, std::memory_order_relaxed);
+    }
+    std::size_t pos = 0;
+    while (pos < carry.size() && record_seq(carry.data() + pos) < end) {
+      pos += record_size(carry.data() + pos);
+      ++count;
+    }
+    if (pos == 0) continue;
+    pending_.append(carry, 0, pos);
+    carry.erase(0, pos);
+  }
+  std::string header;
+  put_batch_header(header, written_end_, end, static_cast<uint32_t>(pending_.size() - kBatchHeaderSize), count);
+  std::memcpy(pending_.data(), header.data(), kBatchHeaderSize);
+  pending_end_ = end;
+  return true;
+}
+
+bool Wal::write_pending() {
+  if (!write_all(fd_, pending_.data(), pending_.size())) {
+    int err = errno;
+    if (::ftruncate(fd_, static_cast<off_t>(log_size_.load())) != 0) {}  // drop a partial batch; retried next round
+    fail("Error writing to the append only file", err);
+    return false;
+  }
+  log_size_.fetch_add(pending_.size());
+  batches_.fetch_add(1, std::memory_order_relaxed);
+  written_end_ = pending_end_;
+  pending_.clear();
+  if (pending_.capacity() > (64u << 20)) pending_.shrink_to_fit();
+  unsynced_ = true;
+  if (cfg_.appendfsync.load() == FsyncPolicy::kAlways && !sync_file("fdatasync")) return false;
+  if (failed_.load()) {
+    std::lock_guard lock(mu_);
+    failed_.store(false);
+    write_error_.clear();
+    log_line(LogLevel::kWarning, "Append only file write error resolved: writes are accepted again.");
+  }
+  publish_durable(written_end_);
+  return true;
+}
+
+void Wal::publish_durable(uint64_t seq) {
+  durable_.store(seq, std::memory_order_release);
+  if (on_durable_) on_durable_();
+}
+
+bool Wal::sync_file(const char* why) {
+  if (::fdatasync(fd_) != 0) {
+    fail(std::string("Can't ") + why + " the append only file", errno);
+    return false;
+  }
+  fsyncs_.fetch_add(1, std::memory_order_relaxed);
+  unsynced_ = false;
+  last_fsync_ms_ = now_ms();
+  return true;
+}
+
+void Wal::fail(const std::string& what, int err) {
+  std::string reason = std::strerror(err);
+  log_line(LogLevel::kWarning, what + " (" + dir_ + "): " + reason);
+  if (cfg_.appendfsync.load() == FsyncPolicy::kAlways) {
+    log_line(LogLevel::kWarning, "Exiting: with appendfsync always an acknowledged write must be on disk.");
+    std::_Exit(1);
+  }
+  std::lock_guard lock(mu_);
+  write_error_ = reason;
+  failed_.store(true);
+}
+
+void Wal::sync_config() {
+  bool want = cfg_.appendonly.load();
+  if (want == logging_on_) return;
+  if (!want) {  // appendonly no: write out what is buffered, then stop logging
+    ks_.set_logging(false);
+    round();
+    if (unsynced_) sync_file("fsync");
+    ::close(fd_);
+    fd_ = -1;
+    logging_on_ = false;
+    log_line(LogLevel::kNotice, "Append only file turned off");
+    return;
+  }
+  uint64_t gen = gen_.load() + 1;
+  if (!open_log(gen)) {
+    cfg_.appendonly.store(false);
+    return;
+  }
+  written_end_ = ks_.next_seq();
+  ks_.set_logging(true);
+  logging_on_ = true;
+  log_line(LogLevel::kNotice, "Append only file turned on: writing a snapshot under it");
+  rewrite(false, false);  // the log only makes sense on top of a snapshot of what is there
+}
+
+bool Wal::open_log(uint64_t gen) {
+  std::string p = path(gen, ".wal");
+  int fd = ::open(p.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  struct stat st {};
+  if (fd < 0 || ::fstat(fd, &st) != 0) {
+    log_line(LogLevel::kWarning, "Can't open the append only file " + p + ": " + std::strerror(errno));
+    if (fd >= 0) ::close(fd);
+    return false;
+  }
+  if (st.st_size == 0) {
+    std::string h;
+    put_file_header(h, kLogMagic, {kWalFormatVersion, ks_.shard_count(), hash_seed(), gen});
+    if (!write_all(fd, h.data(), h.size()) || ::fdatasync(fd) != 0 || !fsync_dir(dir_)) {
+      log_line(LogLevel::kWarning, "Can't write the append only file " + p + ": " + std::strerror(errno));
+      ::close(fd);
+      return false;
+    }
+    st.st_size = static_cast<off_t>(h.size());
+  }
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = fd;
+  gen_.store(gen);
+  log_size_.store(static_cast<uint64_t>(st.st_size));
+  return true;
+}
+
+void Wal::rotate() {
+  if (unsynced_ && !sync_file("fsync")) return;
+  uint64_t gen = gen_.load() + 1;
+  bool ok = open_log(gen);
+  std::lock_guard lock(mu_);
+  rotate_requested_ = false;
+  rotated_gen_ = ok ? gen : UINT64_MAX;  // UINT64_MAX: failed
+  rot_cv_.notify_all();
+}
+
+void Wal::maybe_auto_rewrite() {
+  int64_t pct = cfg_.auto_aof_rewrite_percentage.load();
+  uint64_t size = log_size_.load();
+  if (pct <= 0 || size < static_cast<uint64_t>(cfg_.auto_aof_rewrite_min_size.load())) return;
+  uint64_t base = snapshot_size_.load();
+  if (base > 0 && size * 100 < base * static_cast<uint64_t>(pct)) return;
+  {
+    std::lock_guard lock(rw_mu_);
+    if (rewriting_) return;
+  }
+  log_line(LogLevel::kNotice, "Starting automatic rewriting of AOF on " + std::to_string(size) + " bytes of log");
+  rewrite(false, false);
+}
+
+// ---- compaction ----
+
+std::string Wal::rewrite(bool wait, bool is_save) {
+  std::unique_lock lock(rw_mu_);
+  if (rewriting_)
+    return is_save ? "ERR Background save already in progress"
+                   : "ERR Background append only file rewriting already in progress";
+  rewriting_ = true;
+  rewrite_started_ms_ = now_ms();
+  if (rewrite_thread_.joinable()) {
+    lock.unlock();
+    rewrite_thread_.join();
+    lock.lock();
+  }
+  rewrite_thread_ = std::jthread([this, is_save] { do_rewrite(is_save); });
+  if (!wait) return "";
+  rw_cv_.wait(lock, [this] { return !rewriting_; });
+  return last_rewrite_ok_ ? "" : "ERR " + last_rewrite_error_;
+}
+
+void Wal::do_rewrite(bool is_save) {
+  int64_t started = now_ms();
+  uint64_t gen;
+  {
+    std::unique_lock lock(mu_);
+    rotated_gen_ = 0;
+    rotate_requested_ = true;
+    kicked_ = true;
+    cv_.notify_one();
+    rot_cv_.wait(lock, [this] { return rotated_gen_ != 0; });
+    gen = rotated_gen_;
+  }
+  crash_point("rewrite-after-rotate");
+  uint64_t bytes = 0;
+  uint64_t seq_before = ks_.next_seq();
+  std::string error = gen == UINT64_MAX ? "can't start a new log file" : write_snapshot(gen, &bytes);
+  if (error.empty()) {
+    snapshot_size_.store(bytes);
+    remove_older_than(gen);
+    log_line(LogLevel::kNotice, std::string(is_save ? "DB saved on disk" : "Background AOF rewrite finished successfully") +
+                                    " (" + std::to_string(bytes) + " bytes, " + std::to_string(now_ms() - started) + " ms)");
+  } else {
+    log_line(LogLevel::kWarning, "Snapshot failed: " + error);
+  }
+  std::lock_guard lock(rw_mu_);
+  rewriting_ = false;
+  last_rewrite_ok_ = error.empty();
+  last_rewrite_error_ = error;
+  last_rewrite_sec_ = (now_ms() - started) / 1000;
+  if (error.empty()) {
+    last_save_s_ = now_ms() / 1000;
+    seq_at_save_ = seq_before;
+  }
+  rw_cv_.notify_all();
+}
+
+// Copies the keyspace one shard at a time into tally.<gen>.snap (via .tmp, fsync, rename, dir fsync).
+std::string Wal::write_snapshot(uint64_t gen, uint64_t* bytes) {
+  std::string final_path = path(gen, ".snap");
+  std::string tmp = final_path + ".tmp";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return "can't create " + tmp + ": " + std::strerror(errno);
+  std::string buf;
+  put_file_header(buf, kSnapMagic, {kWalFormatVersion, ks_.shard_count(), hash_seed(), gen});
+  std::vector<uint64_t> shard_seq(ks_.shard_count());
+  uint64_t records = 0, written = 0;
+  bool ok = true;
+  for (uint32_t s = 0; s < ks_.shard_count() && ok; ++s) {
+    Shard& sh = ks_.shard(s);
+    {
+      std::lock_guard lock(sh.mu);
+      shard_seq[s] = sh.wal_last_seq;
+      for (std::size_t db = 0; db < sh.dbs.size(); ++db) {
+        DbSlot& slot = sh.dbs[db];
+        slot.table.for_each([&](const HNode* n) {
+          const Entry* e = entry_of(n);
+          int64_t expire = e->has_ttl() ? slot.ttl.when(e->node.aux) : -1;
+          put_entry_record(buf, shard_seq[s], s, static_cast<uint32_t>(db), e, expire);
+          ++records;
+        });
+      }
+    }
+    if (s == ks_.shard_count() / 2) crash_point("rewrite-mid-snapshot");
+    if (buf.size() >= kSnapshotChunk || s + 1 == ks_.shard_count()) {
+      ok = write_all(fd, buf.data(), buf.size());
+      written += buf.size();
+      buf.clear();
+    }
+  }
+  if (ok) {
+    std::size_t start = begin_record(buf, 0, 0, 0, WalOp::kSnapEnd, {});
+    put_u32(buf, ks_.shard_count());
+    for (uint64_t q : shard_seq) put_u64(buf, q);
+    put_u64(buf, ks_.next_seq());
+    put_u64(buf, records);
+    end_record(buf, start);
+    ok = write_all(fd, buf.data(), buf.size()) && ::fsync(fd) == 0;
+    written += buf.size();
+  }
+  std::string error = ok ? "" : "can't write " + tmp + ": " + std::strerror(errno);
+  ::close(fd);
+  crash_point("rewrite-before-rename");
+  if (ok && (::rename(tmp.c_str(), final_path.c_str()) != 0 || !fsync_dir(dir_)))
+    error = "can't rename " + tmp + ": " + std::strerror(errno);
+  if (!error.empty()) ::unlink(tmp.c_str());
+  crash_point("rewrite-after-rename");
+  *bytes = written;
+  return error;
+}
+
+void Wal::remove_older_than(uint64_t gen) {
+  for (const char* ext : {".snap", ".wal"})
+    for (const GenFile& f : list_generations(dir_, ext))
+      if (f.gen < gen) ::unlink(f.path.c_str());
+  fsync_dir(dir_);
+}
+
+WalStatus Wal::status() const {
+  WalStatus st;
+  st.enabled = cfg_.appendonly.load();
+  st.write_error = write_error();
+  st.log_size = log_size_.load();
+  st.snapshot_size = snapshot_size_.load();
+  st.fsyncs = fsyncs_.load();
+  st.batches = batches_.load();
+  std::lock_guard lock(rw_mu_);
+  st.rewrite_in_progress = rewriting_;
+  st.rewrite_started_ms = rewrite_started_ms_;
+  st.last_rewrite_sec = last_rewrite_sec_;
+  st.last_rewrite_ok = last_rewrite_ok_;
+  st.last_save_s = last_save_s_;
+  uint64_t next = ks_.next_seq();
+  st.changes_since_save = next > seq_at_save_ ? next - seq_at_save_ : 0;
+  return st;
+}
+
+}  // namespace tally

@@ -1,0 +1,315 @@
+// Encoding, decoding and applying write-ahead-log records (format: wal_format.h, docs/wal-format.md).
+#include "wal_format.h"
+
+#include <cstring>
+#include <memory>
+
+#include "crc32c.h"
+#include "db.h"
+#include "hash.h"
+#include "zset.h"
+
+namespace tally {
+namespace {
+
+// Fixed part of a record body before the key: seq, shard, db, op, key_len.
+constexpr std::size_t kBodyFixed = 8 + 4 + 4 + 1 + 4;
+
+template <class T>
+T load(const char* p) {
+  T v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+template <class T>
+void store(char* p, T v) {
+  std::memcpy(p, &v, sizeof v);
+}
+
+// A cursor over a payload that fails (ok = false) instead of reading past its end.
+struct Reader {
+  std::string_view rest;
+  bool ok = true;
+
+  template <class T>
+  T get() {
+    if (rest.size() < sizeof(T)) {
+      ok = false;
+      return T{};
+    }
+    T v = load<T>(rest.data());
+    rest.remove_prefix(sizeof(T));
+    return v;
+  }
+  std::string_view str() {
+    uint32_t n = get<uint32_t>();
+    if (!ok || rest.size() < n) {
+      ok = false;
+      return {};
+    }
+    std::string_view s = rest.substr(0, n);
+    rest.remove_prefix(n);
+    return s;
+  }
+};
+
+std::string apply_full(Txn& t, WalOp op, std::string_view payload) {
+  Reader r{payload};
+  int64_t expire = r.get<int64_t>();
+  if (op == WalOp::kString) {
+    if (!r.ok) return "short string record";
+    Entry* e = t.set_string(0, r.rest);
+    if (expire >= 0) t.set_expire(e, expire);
+    return "";
+  }
+  uint32_t n = r.get<uint32_t>();
+  Entry* e;
+  if (op == WalOp::kHash) {
+    auto h = std::make_unique<HashObject>();
+    for (uint32_t i = 0; i < n && r.ok; ++i) {
+      std::string_view f = r.str();
+      std::string_view v = r.str();
+      if (r.ok) h->set(f, v);
+    }
+    if (!r.ok || h->empty()) return "malformed hash record";
+    t.erase(0);
+    e = t.set_object(0, ValueType::kHash, Encoding::kHashTable, h.release());
+  } else {
+    auto z = std::make_unique<ZSet>();
+    for (uint32_t i = 0; i < n && r.ok; ++i) {
+      double score = r.get<double>();
+      std::string_view m = r.str();
+      if (!r.ok || score != score || z->find(m)) r.ok = false;
+      else z->insert(m, score);
+    }
+    if (!r.ok || z->empty()) return "malformed sorted set record";
+    t.erase(0);
+    e = t.set_object(0, ValueType::kZSet, Encoding::kAvlTree, z.release());
+  }
+  if (expire >= 0) t.set_expire(e, expire);
+  return "";
+}
+
+// The hash (or sorted set) at key 0 for a field-level record, created when absent.
+template <class Obj>
+Obj* object_for(Txn& t, ValueType type, Encoding enc, bool create, std::string* error) {
+  Entry* e = t.peek(0);
+  if (e && e->value_type() != type) {
+    *error = "record for a key of another type";
+    return nullptr;
+  }
+  if (e) return static_cast<Obj*>(e->v.object);
+  if (!create) return nullptr;
+  auto* obj = new Obj();
+  t.set_object(0, type, enc, obj);
+  return obj;
+}
+
+std::string apply_field(Txn& t, WalOp op, std::string_view payload) {
+  std::string error;
+  Reader r{payload};
+  switch (op) {
+    case WalOp::kHSet: {
+      std::string_view f = r.str();
+      if (!r.ok) return "short HSET record";
+      if (auto* h = object_for<HashObject>(t, ValueType::kHash, Encoding::kHashTable, true, &error)) h->set(f, r.rest);
+      return error;
+    }
+    case WalOp::kHDel: {
+      auto* h = object_for<HashObject>(t, ValueType::kHash, Encoding::kHashTable, false, &error);
+      if (h && h->remove(payload) && h->empty()) t.erase(0);
+      return error;
+    }
+    case WalOp::kZAdd: {
+      double score = r.get<double>();
+      if (!r.ok || score != score) return "malformed ZADD record";
+      if (auto* z = object_for<ZSet>(t, ValueType::kZSet, Encoding::kAvlTree, true, &error)) {
+        if (ZNode* n = z->find(r.rest)) z->update_score(n, score);
+        else z->insert(r.rest, score);
+      }
+      return error;
+    }
+    case WalOp::kZRem: {
+      auto* z = object_for<ZSet>(t, ValueType::kZSet, Encoding::kAvlTree, false, &error);
+      if (ZNode* n = z ? z->find(payload) : nullptr) {
+        z->remove(n);
+        if (z->empty()) t.erase(0);
+      }
+      return error;
+    }
+    default:
+      return "unknown record type";
+  }
+}
+
+}  // namespace
+
+void put_u32(std::string& b, uint32_t v) { b.append(reinterpret_cast<const char*>(&v), 4); }
+void put_u64(std::string& b, uint64_t v) { b.append(reinterpret_cast<const char*>(&v), 8); }
+void put_f64(std::string& b, double v) { b.append(reinterpret_cast<const char*>(&v), 8); }
+void put_str(std::string& b, std::string_view s) {
+  put_u32(b, static_cast<uint32_t>(s.size()));
+  b.append(s);
+}
+
+std::size_t begin_record(std::string& b, uint64_t seq, uint32_t shard, uint32_t db, WalOp op, std::string_view key) {
+  std::size_t start = b.size();
+  b.append(kRecordHeaderSize, '\0');  // length and CRC, filled by end_record
+  put_u64(b, seq);
+  put_u32(b, shard);
+  put_u32(b, db);
+  b.push_back(static_cast<char>(op));
+  put_str(b, key);
+  return start;
+}
+
+void end_record(std::string& b, std::size_t start) {
+  std::size_t body = start + kRecordHeaderSize;
+  store<uint32_t>(b.data() + start, static_cast<uint32_t>(b.size() - body));
+  store<uint32_t>(b.data() + start + 4, crc32c(b.data() + body, b.size() - body));
+}
+
+void put_entry_record(std::string& b, uint64_t seq, uint32_t shard, uint32_t db, const Entry* e, int64_t expire_ms) {
+  ValueType type = e->value_type();
+  WalOp op = type == ValueType::kString ? WalOp::kString : type == ValueType::kHash ? WalOp::kHash : WalOp::kZSet;
+  std::size_t start = begin_record(b, seq, shard, db, op, e->key());
+  put_u64(b, static_cast<uint64_t>(expire_ms));
+  if (type == ValueType::kString) {
+    char buf[24];
+    b.append(string_value(e, buf));
+  } else if (type == ValueType::kHash) {
+    const auto* h = static_cast<const HashObject*>(e->v.object);
+    put_u32(b, static_cast<uint32_t>(h->size()));
+    h->for_each([&b](const HashField& f) {
+      put_str(b, f.key());
+      put_str(b, f.value());
+    });
+  } else {
+    const auto* z = static_cast<const ZSet*>(e->v.object);
+    put_u32(b, static_cast<uint32_t>(z->size()));
+    for (const ZNode* n = z->min(); n; n = z->next(n)) {
+      put_f64(b, n->score);
+      put_str(b, n->name());
+    }
+  }
+  end_record(b, start);
+}
+
+void put_file_header(std::string& b, const char (&magic)[8], const FileHeader& h) {
+  std::size_t start = b.size();
+  b.append(magic, 8);
+  put_u32(b, h.version);
+  put_u32(b, h.shard_count);
+  put_u64(b, h.hash_seed);
+  put_u64(b, h.generation);
+  put_u32(b, crc32c(b.data() + start, 32));
+  put_u32(b, 0);
+}
+
+void put_batch_header(std::string& b, uint64_t first_seq, uint64_t end_seq, uint32_t payload_len, uint32_t count) {
+  std::size_t start = b.size();
+  put_u32(b, kBatchMagic);
+  put_u32(b, 0);
+  put_u64(b, first_seq);
+  put_u64(b, end_seq);
+  put_u32(b, payload_len);
+  put_u32(b, count);
+  store<uint32_t>(b.data() + start + 4, crc32c(b.data() + start + 8, kBatchHeaderSize - 8));
+}
+
+Decode decode_record(const char* p, std::size_t n, RecordView* out, std::size_t* used) {
+  if (n < kRecordHeaderSize) return Decode::kShort;
+  uint32_t len = load<uint32_t>(p);
+  if (len < kBodyFixed) return Decode::kBad;
+  if (n - kRecordHeaderSize < len) return Decode::kShort;
+  const char* body = p + kRecordHeaderSize;
+  if (crc32c(body, len) != load<uint32_t>(p + 4)) return Decode::kBad;
+  uint32_t key_len = load<uint32_t>(body + 17);
+  if (key_len > len - kBodyFixed) return Decode::kBad;
+  out->seq = load<uint64_t>(body);
+  out->shard = load<uint32_t>(body + 8);
+  out->db = load<uint32_t>(body + 12);
+  out->op = static_cast<WalOp>(static_cast<uint8_t>(body[16]));
+  out->key = {body + kBodyFixed, key_len};
+  out->payload = {body + kBodyFixed + key_len, len - kBodyFixed - key_len};
+  *used = kRecordHeaderSize + len;
+  return Decode::kOk;
+}
+
+uint64_t record_seq(const char* p) { return load<uint64_t>(p + kRecordHeaderSize); }
+std::size_t record_size(const char* p) { return kRecordHeaderSize + load<uint32_t>(p); }
+
+Decode decode_batch_header(const char* p, std::size_t n, BatchHeader* out) {
+  if (n < kBatchHeaderSize) return Decode::kShort;
+  if (load<uint32_t>(p) != kBatchMagic || load<uint32_t>(p + 4) != crc32c(p + 8, kBatchHeaderSize - 8))
+    return Decode::kBad;
+  out->first_seq = load<uint64_t>(p + 8);
+  out->end_seq = load<uint64_t>(p + 16);
+  out->payload_len = load<uint32_t>(p + 24);
+  out->count = load<uint32_t>(p + 28);
+  if (out->end_seq <= out->first_seq) return Decode::kBad;
+  return Decode::kOk;
+}
+
+bool decode_file_header(const char* p, std::size_t n, const char (&magic)[8], FileHeader* out) {
+  if (n < kFileHeaderSize || std::memcmp(p, magic, 8) != 0) return false;
+  if (load<uint32_t>(p + 32) != crc32c(p, 32)) return false;
+  out->version = load<uint32_t>(p + 8);
+  out->shard_count = load<uint32_t>(p + 12);
+  out->hash_seed = load<uint64_t>(p + 16);
+  out->generation = load<uint64_t>(p + 24);
+  return out->version == kWalFormatVersion && out->shard_count > 0 &&
+         (out->shard_count & (out->shard_count - 1)) == 0;
+}
+
+std::string apply_record(Keyspace& ks, const RecordView& r) {
+  if (r.db >= static_cast<uint32_t>(ks.databases())) return "record for database " + std::to_string(r.db) + " beyond 'databases'";
+  if (r.shard >= ks.shard_count()) return "record for a shard beyond the layout";
+  int db = static_cast<int>(r.db);
+  switch (r.op) {
+    case WalOp::kFlushDb:
+      ks.flush_shard(r.shard, db);
+      return "";
+    case WalOp::kFlushAll:
+      ks.flush_shard(r.shard, -1);
+      return "";
+    case WalOp::kSwapDb: {
+      Reader rd{r.payload};
+      uint32_t other = rd.get<uint32_t>();
+      if (!rd.ok || other >= static_cast<uint32_t>(ks.databases())) return "malformed SWAPDB record";
+      ks.swap_shard_dbs(r.shard, db, static_cast<int>(other));
+      return "";
+    }
+    case WalOp::kSnapEnd:
+      return "snapshot trailer inside a log";
+    default:
+      break;
+  }
+  Txn t(ks, db, r.key);
+  t.disable_expiry();
+  if (t.shard_of_key(0) != r.shard) return "record's key does not belong to its shard";
+  switch (r.op) {
+    case WalOp::kDel:
+      t.erase(0);
+      return "";
+    case WalOp::kString:
+    case WalOp::kHash:
+    case WalOp::kZSet:
+      return apply_full(t, r.op, r.payload);
+    case WalOp::kExpireAt: {
+      Reader rd{r.payload};
+      int64_t when = rd.get<int64_t>();
+      if (!rd.ok) return "malformed EXPIREAT record";
+      if (Entry* e = t.peek(0)) {
+        if (when < 0) t.clear_expire(e);
+        else t.set_expire(e, when);
+      }
+      return "";
+    }
+    default:
+      return apply_field(t, r.op, r.payload);
+  }
+}
+
+}  // namespace tally
