@@ -209,23 +209,64 @@ void memory_section(InfoText& t, const ServerState& s) {
   t.field("lazyfree_pending_objects", 0);
 }
 
+// The loading fields Redis adds while a dataset loads.
+void loading_fields(InfoText& t, const LoadProgress& p) {
+  int64_t start = p.start_ms.load();
+  uint64_t total = p.total_bytes.load(), done = p.loaded_bytes.load();
+  double elapsed = static_cast<double>(now_ms() - start) / 1000.0;
+  double perc = total ? 100.0 * static_cast<double>(done) / static_cast<double>(total) : 0;
+  int64_t eta = done && total > done ? static_cast<int64_t>(elapsed * static_cast<double>(total - done) / static_cast<double>(done)) : 1;
+  t.field("loading_start_time", start / 1000);
+  t.field("loading_total_bytes", total);
+  t.field("loading_rdb_used_mem", 0);
+  t.field("loading_loaded_bytes", done);
+  t.field("loading_loaded_perc", fmt("%.2f", perc));
+  t.field("loading_eta_seconds", eta);
+}
+
+// Redis's field set, filled from the write-ahead log: its snapshots play the part of RDB saves,
+// its compactions that of AOF rewrites.
 void persistence_section(InfoText& t, const ServerState& s) {
+  WalStatus w = s.wal ? s.wal->status() : WalStatus{};
+  bool loading = s.loading.loading.load();
+  int64_t rewrite_now = w.rewrite_in_progress ? (now_ms() - w.rewrite_started_ms) / 1000 : -1;
+  const char* rewrite_status = w.last_rewrite_ok ? "ok" : "err";
   t.section("Persistence");
-  t.field("loading", 0);
+  t.field("loading", loading ? 1 : 0);
   t.field("async_loading", 0);
-  t.field("rdb_changes_since_last_save", 0);
-  t.field("rdb_bgsave_in_progress", 0);
-  t.field("rdb_last_save_time", s.start_ms / 1000);
-  t.field("rdb_last_bgsave_status", "ok");
-  t.field("rdb_last_bgsave_time_sec", -1);
-  t.field("rdb_current_bgsave_time_sec", -1);
-  t.field("aof_enabled", s.config.appendonly.load() ? 1 : 0);
-  t.field("aof_rewrite_in_progress", 0);
+  if (loading) loading_fields(t, s.loading);
+  for (const char* zero : {"current_cow_peak", "current_cow_size", "current_cow_size_age"}) t.field(zero, 0);
+  t.field("current_fork_perc", "0.00");
+  t.field("current_save_keys_processed", 0);
+  t.field("current_save_keys_total", 0);
+  t.field("rdb_changes_since_last_save", w.changes_since_save);
+  t.field("rdb_bgsave_in_progress", w.rewrite_in_progress ? 1 : 0);
+  t.field("rdb_last_save_time", w.last_save_s ? w.last_save_s : s.start_ms / 1000);
+  t.field("rdb_last_bgsave_status", rewrite_status);
+  t.field("rdb_last_bgsave_time_sec", w.last_rewrite_sec);
+  t.field("rdb_current_bgsave_time_sec", rewrite_now);
+  t.field("rdb_saves", w.rewrites);
+  for (const char* zero : {"rdb_last_cow_size", "rdb_last_load_keys_expired", "rdb_last_load_keys_loaded"}) t.field(zero, 0);
+  t.field("aof_enabled", w.enabled ? 1 : 0);
+  t.field("aof_rewrite_in_progress", w.rewrite_in_progress ? 1 : 0);
   t.field("aof_rewrite_scheduled", 0);
-  t.field("aof_last_rewrite_time_sec", -1);
-  t.field("aof_current_rewrite_time_sec", -1);
-  t.field("aof_last_bgrewrite_status", "ok");
-  t.field("aof_last_write_status", "ok");
+  t.field("aof_last_rewrite_time_sec", w.last_rewrite_sec);
+  t.field("aof_current_rewrite_time_sec", rewrite_now);
+  t.field("aof_last_bgrewrite_status", rewrite_status);
+  t.field("aof_rewrites", w.rewrites);
+  t.field("aof_rewrites_consecutive_failures", w.rewrite_failures);
+  t.field("aof_last_write_status", w.write_error.empty() ? "ok" : "err");
+  if (!w.write_error.empty()) t.field("aof_last_write_error", w.write_error);  // Tally: why writes are refused
+  for (const char* zero : {"aof_last_cow_size", "module_fork_in_progress", "module_fork_last_cow_size"}) t.field(zero, 0);
+  if (!w.enabled) return;
+  t.field("aof_current_size", w.log_size + w.snapshot_size);
+  t.field("aof_base_size", w.snapshot_size);
+  t.field("aof_pending_rewrite", 0);
+  t.field("aof_buffer_length", 0);
+  t.field("aof_pending_bio_fsync", 0);
+  t.field("aof_delayed_fsync", 0);
+  t.field("wal_fsyncs", w.fsyncs);    // Tally: group commits under always, one per second under everysec
+  t.field("wal_batches", w.batches);  // Tally: batches written
 }
 
 void stats_section(InfoText& t, const ServerState& s, const KeyspaceCounters& ks) {

@@ -64,7 +64,7 @@ void Ctx::block_on(std::span<const std::string_view> keys, int64_t deadline_ms) 
 
 CommandTable::CommandTable() {
   for (auto family : {string_commands(), key_commands(), expire_commands(), hash_commands(), zset_commands(),
-                      connection_commands(), multi_commands(), server_commands()})
+                      connection_commands(), multi_commands(), server_commands(), persist_commands()})
     for (const CommandSpec& spec : family) {
       Command cmd;
       cmd.spec = &spec;

@@ -127,6 +127,7 @@ std::span<const CommandSpec> server_commands();
 std::span<const CommandSpec> hash_commands();
 std::span<const CommandSpec> zset_commands();
 std::span<const CommandSpec> multi_commands();
+std::span<const CommandSpec> persist_commands();
 
 // Handlers shared across family files (defined in cmd_info.cpp / cmd_strings2.cpp).
 void info_command(Ctx& c);

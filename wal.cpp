@@ -340,6 +340,8 @@ void Wal::do_rewrite(bool is_save) {
   last_rewrite_ok_ = error.empty();
   last_rewrite_error_ = error;
   last_rewrite_sec_ = (now_ms() - started) / 1000;
+  ++rewrites_;
+  rewrite_failures_ = error.empty() ? 0 : rewrite_failures_ + 1;
   if (error.empty()) {
     last_save_s_ = now_ms() / 1000;
     seq_at_save_ = seq_before;
@@ -422,6 +424,8 @@ WalStatus Wal::status() const {
   st.last_rewrite_sec = last_rewrite_sec_;
   st.last_rewrite_ok = last_rewrite_ok_;
   st.last_save_s = last_save_s_;
+  st.rewrites = rewrites_;
+  st.rewrite_failures = rewrite_failures_;
   uint64_t next = ks_.next_seq();
   st.changes_since_save = next > seq_at_save_ ? next - seq_at_save_ : 0;
   return st;

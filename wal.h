@@ -56,6 +56,7 @@ struct WalStatus {
   int64_t last_save_s = 0;
   uint64_t changes_since_save = 0;
   uint64_t fsyncs = 0, batches = 0;
+  uint64_t rewrites = 0, rewrite_failures = 0;  // failures: consecutive
 };
 
 class Wal final : public LogSink {
@@ -145,6 +146,7 @@ class Wal final : public LogSink {
   int64_t last_rewrite_sec_ = -1;
   bool last_rewrite_ok_ = true;
   std::string last_rewrite_error_;
+  uint64_t rewrites_ = 0, rewrite_failures_ = 0;
   int64_t last_save_s_ = 0;
   uint64_t seq_at_save_ = 1;
   std::jthread rewrite_thread_;
