@@ -198,6 +198,8 @@ const std::vector<Param>& params() {
           set_num<&C::auto_aof_rewrite_percentage>),
       num("auto-aof-rewrite-min-size", Kind::kMemory, kMutable, 0, kInt64Max, get_num<&C::auto_aof_rewrite_min_size>,
           set_num<&C::auto_aof_rewrite_min_size>),
+      num("wal-write-interval-ms", Kind::kInt, kMutable, 0, 1000, get_num<&C::wal_write_interval_ms>,
+          set_num<&C::wal_write_interval_ms>),
       flag("aof-load-truncated", kMutable, get_num<&C::aof_load_truncated>, set_num<&C::aof_load_truncated>),
       flag("wal-load-corrupt", kMutable, get_num<&C::wal_load_corrupt>, set_num<&C::wal_load_corrupt>),
       str("save", kMutable | kMulti, get_str<&C::save>, set_str<&C::save>, check_save),

@@ -228,7 +228,7 @@ void Keyspace::log_whole(int op, int db, int other) {
     std::size_t start = begin_record(sh.wal_buf, seq, i, static_cast<uint32_t>(std::max(db, 0)), static_cast<WalOp>(op), {});
     if (op == static_cast<int>(WalOp::kSwapDb)) put_u32(sh.wal_buf, static_cast<uint32_t>(other));
     end_record(sh.wal_buf, start);
-    sh.wal_last_seq = seq;
+    sh.note_record(seq);
   }
 }
 
@@ -348,7 +348,7 @@ std::size_t Keyspace::active_expire(uint32_t index, int64_t now, std::size_t bud
         if (log) {  // expiry is a change like any other: logged as a deletion
           if (!seq) seq = take_seq(std::span<const uint32_t>(&index, 1));
           end_record(sh.wal_buf, begin_record(sh.wal_buf, seq, index, static_cast<uint32_t>(db), WalOp::kDel, e->key()));
-          sh.wal_last_seq = seq;
+          sh.note_record(seq);
         }
         delete_entry(s, e);
         ++n;
@@ -438,15 +438,17 @@ void Txn::log_key(std::size_t i, int db, uint8_t how) {
     std::size_t start = begin_record(sh.wal_buf, sq, shard, static_cast<uint32_t>(db), WalOp::kExpireAt, key);
     put_u64(sh.wal_buf, static_cast<uint64_t>(expire));
     end_record(sh.wal_buf, start);
+  } else {
+    return;  // only the TTL changed, and the key is gone since: its deletion is logged
   }
-  sh.wal_last_seq = sq;
+  sh.note_record(sq);
 }
 
 bool Txn::begin_field_record(std::size_t i, WalOp op, std::size_t* start) {
   if (!log_ || (marks_[i] & kMarkValue)) return false;
   Shard& sh = ks_.shard(slots_[i].shard);
   uint64_t sq = seq();
-  sh.wal_last_seq = sq;
+  sh.note_record(sq);
   *start = begin_record(sh.wal_buf, sq, slots_[i].shard, static_cast<uint32_t>(db_), op, keys_[i]);
   return true;
 }

@@ -123,6 +123,11 @@ class Shard {
   // the log writer, and the sequence number of the last one ever appended (snapshots record it).
   std::string wal_buf;
   uint64_t wal_last_seq = 0;
+  uint32_t wal_records = 0;  // records in wal_buf
+  void note_record(uint64_t seq) {
+    wal_last_seq = seq;
+    ++wal_records;
+  }
   std::atomic<bool> wal_dirty{false};  // set before a seq is taken for this shard; the writer clears it
 };
 

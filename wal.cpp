@@ -115,6 +115,12 @@ void Wal::writer_loop(std::stop_token st) {
 
 void Wal::wait_for_work(std::stop_token& st) {
   std::unique_lock lock(mu_);
+  // everysec / no: batch for wal-write-interval-ms after a write, so the writer does not compete
+  // with the workers for CPU one tiny write() at a time. always: the fsync itself is the batching.
+  if (cfg_.appendfsync.load() != FsyncPolicy::kAlways) {
+    auto until = last_write_ + std::chrono::milliseconds(cfg_.wal_write_interval_ms.load());
+    cv_.wait_until(lock, until, [&] { return rotate_requested_ || st.stop_requested(); });
+  }
   sleeping_.store(true, std::memory_order_seq_cst);
   bool work = kicked_ || rotate_requested_ || st.stop_requested() ||
               (logging_on_ && (ks_.next_seq() != written_end_ || !pending_.empty()));
@@ -142,18 +148,27 @@ bool Wal::gather() {
   for (uint32_t s = 0; s < ks_.shard_count(); ++s) {
     Shard& sh = ks_.shard(s);
     std::string& carry = carry_[s];
+    bool all_below_end = false;  // the common case: nothing newer than `end` in the shard
     if (sh.wal_dirty.load(std::memory_order_seq_cst)) {
       std::lock_guard lock(sh.mu);
-      if (carry.empty()) carry.swap(sh.wal_buf);
-      else carry.append(sh.wal_buf), sh.wal_buf.clear();
+      all_below_end = carry.empty() && sh.wal_last_seq < end;
+      if (all_below_end) {
+        pending_.append(sh.wal_buf);
+        count += sh.wal_records;
+        sh.wal_buf.clear();
+      } else {
+        carry.append(sh.wal_buf);
+        sh.wal_buf.clear();
+      }
+      sh.wal_records = 0;
       sh.wal_dirty.store(false, std::memory_order_relaxed);
     }
-    std::size_t pos = 0;
+    if (all_below_end || carry.empty()) continue;
+    std::size_t pos = 0;  // records are in seq order: take those below `end`
     while (pos < carry.size() && record_seq(carry.data() + pos) < end) {
       pos += record_size(carry.data() + pos);
       ++count;
     }
-    if (pos == 0) continue;
     pending_.append(carry, 0, pos);
     carry.erase(0, pos);
   }
@@ -171,6 +186,7 @@ bool Wal::write_pending() {
     fail("Error writing to the append only file", err);
     return false;
   }
+  last_write_ = std::chrono::steady_clock::now();
   log_size_.fetch_add(pending_.size());
   batches_.fetch_add(1, std::memory_order_relaxed);
   written_end_ = pending_end_;

@@ -21,6 +21,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -121,6 +122,7 @@ class Wal final : public LogSink {
   std::string pending_;                // a gathered batch not yet written
   uint64_t pending_end_ = 0;
   bool unsynced_ = false;
+  std::chrono::steady_clock::time_point last_write_{};
   int64_t last_fsync_ms_ = 0;
   bool logging_on_ = false;
 

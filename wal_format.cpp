@@ -155,12 +155,14 @@ void put_str(std::string& b, std::string_view s) {
 
 std::size_t begin_record(std::string& b, uint64_t seq, uint32_t shard, uint32_t db, WalOp op, std::string_view key) {
   std::size_t start = b.size();
-  b.append(kRecordHeaderSize, '\0');  // length and CRC, filled by end_record
-  put_u64(b, seq);
-  put_u32(b, shard);
-  put_u32(b, db);
-  b.push_back(static_cast<char>(op));
-  put_str(b, key);
+  char head[kRecordHeaderSize + kBodyFixed] = {};  // length and CRC stay 0 until end_record
+  store<uint64_t>(head + 8, seq);
+  store<uint32_t>(head + 16, shard);
+  store<uint32_t>(head + 20, db);
+  head[24] = static_cast<char>(op);
+  store<uint32_t>(head + 25, static_cast<uint32_t>(key.size()));
+  b.append(head, sizeof head);
+  b.append(key);
   return start;
 }
 

@@ -269,7 +269,7 @@ TEST_F(ServerCmdTest, CommandHelpAndErrors) {
 TEST_F(ServerCmdTest, ConfigGet) {
   EXPECT_EQ(run({"CONFIG", "GET", "maxclients"}), arr({bulk("maxclients"), bulk("10000")}));
   EXPECT_EQ(run({"CONFIG", "GET", "save"}), arr({bulk("save"), bulk("")}));
-  EXPECT_EQ(run({"CONFIG", "GET", "appendonly"}), arr({bulk("appendonly"), bulk("no")}));
+  EXPECT_EQ(run({"CONFIG", "GET", "appendonly"}), arr({bulk("appendonly"), bulk("yes")}));
   EXPECT_EQ(run({"CONFIG", "GET", "Port"}), arr({bulk("Port"), bulk("6379")}));
   EXPECT_EQ(run({"CONFIG", "GET", "nosuch"}), "*0\r\n");
   EXPECT_EQ(run({"CONFIG", "GET", "a", "b"}), "*0\r\n");

@@ -54,7 +54,7 @@ TEST(ConfigTest, Defaults) {
   Config cfg;
   EXPECT_EQ(get_one(cfg, "port"), "6379");
   EXPECT_EQ(get_one(cfg, "save"), "");
-  EXPECT_EQ(get_one(cfg, "appendonly"), "no");
+  EXPECT_EQ(get_one(cfg, "appendonly"), "yes");  // Tally logs by default (Redis: no)
   EXPECT_EQ(get_one(cfg, "appendfsync"), "everysec");
   EXPECT_EQ(get_one(cfg, "maxmemory"), "0");
   EXPECT_EQ(get_one(cfg, "proto-max-bulk-len"), "536870912");

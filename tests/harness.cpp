@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -155,48 +156,14 @@ bool Server::StartOnce(std::string* error, bool* retry) {
     return false;
   }
   dir_ = tmpl;
-  port_ = FreePort();
-  exit_desc_.clear();
-  std::vector<std::string> args = {bin,          "--port",       std::to_string(port_), "--bind", "127.0.0.1", "--dir",
-                                   dir_,         "--appendonly", "no",                  "--save", ""};
-  args.insert(args.end(), extra_.begin(), extra_.end());
-  std::string log = dir_ + "/server.log";
-
-  pid_t parent = getpid();
-  pid_t pid = fork();
-  if (pid < 0) {
-    *error = std::string("fork: ") + strerror(errno);
-    return false;
-  }
-  if (pid == 0) {
-    prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlive a crashed test binary
-    if (getppid() != parent) _exit(127);
-    int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (fd >= 0) {
-      dup2(fd, 1);
-      dup2(fd, 2);
-      close(fd);
-    }
-    int nul = open("/dev/null", O_RDONLY);
-    if (nul >= 0) {
-      dup2(nul, 0);
-      close(nul);
-    }
-    if (chdir(dir_.c_str()) != 0) _exit(126);
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    execv(bin.c_str(), argv.data());
-    _exit(127);
-  }
-  pid_ = pid;
+  if (!Spawn(/*truncate_log=*/true, error)) return false;
 
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   while (std::chrono::steady_clock::now() < deadline) {
     if (!Alive()) {
       *retry = true;
       *error = "server " + exit_desc_ + " before accepting connections; command: ";
-      for (auto& a : args) *error += (a.empty() ? "\"\"" : a) + " ";
+      for (auto& a : last_args_) *error += (a.empty() ? "\"\"" : a) + " ";
       *error += "\nlog tail:\n" + LogTail();
       std::error_code ec;
       std::filesystem::remove_all(dir_, ec);
@@ -217,12 +184,82 @@ bool Server::StartOnce(std::string* error, bool* retry) {
   return false;
 }
 
+// Forks and execs the server in dir_ on a fresh port. Everything the child needs is prepared before the fork
+// (tests may fork from several threads at once).
+bool Server::Spawn(bool truncate_log, std::string* error) {
+  std::string bin = ServerBinary();
+  port_ = FreePort();
+  exit_desc_.clear();
+  exit_code_ = -1;
+  std::vector<std::string> args = {bin,          "--port",       std::to_string(port_), "--bind", "127.0.0.1", "--dir",
+                                   dir_,         "--appendonly", "no",                  "--save", ""};
+  args.insert(args.end(), extra_.begin(), extra_.end());
+  last_args_ = args;
+  std::string log = dir_ + "/server.log";
+  {
+    struct stat st {};
+    log_offset_ = (!truncate_log && stat(log.c_str(), &st) == 0) ? static_cast<unsigned long long>(st.st_size) : 0;
+  }
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  // The environment: ours, with env_'s entries added or replacing ours.
+  std::vector<std::string> env;
+  for (char** e = environ; e && *e; ++e) {
+    std::string entry = *e;
+    std::string name = entry.substr(0, entry.find('='));
+    bool replaced = std::any_of(env_.begin(), env_.end(), [&](const std::string& x) { return x.substr(0, x.find('=')) == name; });
+    if (!replaced) env.push_back(entry);
+  }
+  env.insert(env.end(), env_.begin(), env_.end());
+  std::vector<char*> envp;
+  for (auto& e : env) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  const int log_flags = O_WRONLY | O_CREAT | (truncate_log ? O_TRUNC : O_APPEND);
+  const unsigned long long fsize = file_size_limit_;
+
+  pid_t parent = getpid();
+  pid_t pid = fork();
+  if (pid < 0) {
+    *error = std::string("fork: ") + strerror(errno);
+    return false;
+  }
+  if (pid == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlive a crashed test binary
+    if (getppid() != parent) _exit(127);
+    int fd = open(log.c_str(), log_flags, 0644);
+    if (fd >= 0) {
+      dup2(fd, 1);
+      dup2(fd, 2);
+      close(fd);
+    }
+    int nul = open("/dev/null", O_RDONLY);
+    if (nul >= 0) {
+      dup2(nul, 0);
+      close(nul);
+    }
+    // Other servers' and clients' descriptors of the test process (other threads may be starting servers
+    // too) must not live on in this one.
+    for (int i = 3; i < 1024; ++i) close(i);
+    if (fsize) {
+      rlimit rl{static_cast<rlim_t>(fsize), static_cast<rlim_t>(fsize)};
+      setrlimit(RLIMIT_FSIZE, &rl);
+    }
+    if (chdir(dir_.c_str()) != 0) _exit(126);
+    execve(bin.c_str(), argv.data(), envp.data());
+    _exit(127);
+  }
+  pid_ = pid;
+  return true;
+}
+
 bool Server::Alive() {
   if (pid_ <= 0) return false;
   int status = 0;
   pid_t r = waitpid(pid_, &status, WNOHANG);
   if (r == 0) return true;
   exit_desc_ = r == pid_ ? DescribeStatus(status) : "vanished";
+  exit_code_ = r == pid_ && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   pid_ = -1;
   return false;
 }
@@ -252,6 +289,95 @@ void Server::Stop() {
     std::filesystem::remove_all(dir_, ec);
     dir_.clear();
   }
+}
+
+void Server::AdoptDir(const std::string& dir) {
+  Stop();
+  dir_ = dir;
+}
+
+bool Server::Kill9() {
+  if (pid_ <= 0 || !Alive()) return false;
+  kill(pid_, SIGKILL);
+  int status = 0;
+  if (waitpid(pid_, &status, 0) == pid_) {
+    exit_desc_ = DescribeStatus(status);
+    exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+  pid_ = -1;
+  return true;
+}
+
+bool Server::Launch(std::string* error) {
+  if (Alive()) {
+    *error = "the server is still running";
+    return false;
+  }
+  std::string bin = ServerBinary();
+  if (access(bin.c_str(), X_OK) != 0) {
+    *error = "server binary '" + bin + "' is not executable (set TALLY_SERVER)";
+    return false;
+  }
+  if (dir_.empty()) {
+    char tmpl[] = "/tmp/tally-integ-XXXXXX";
+    if (!mkdtemp(tmpl)) {
+      *error = std::string("mkdtemp: ") + strerror(errno);
+      return false;
+    }
+    dir_ = tmpl;
+  }
+  return Spawn(/*truncate_log=*/false, error);
+}
+
+bool Server::WaitListening(int timeout_ms, std::string* error) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (!Alive()) {
+      *error = "server " + exit_desc_ + " before accepting connections; command: ";
+      for (auto& a : last_args_) *error += (a.empty() ? "\"\"" : a) + " ";
+      *error += "\nlog since the start:\n" + LogSinceStart();
+      return false;
+    }
+    if (ListensOn(pid_, port_)) {
+      int fd = ConnectTcp(port_);
+      if (fd >= 0) {
+        close(fd);
+        return true;
+      }
+    }
+    SleepMs(5);
+  }
+  *error = "server did not accept connections on port " + std::to_string(port_) + " within " +
+           std::to_string(timeout_ms) + " ms\nlog since the start:\n" + LogSinceStart();
+  return false;
+}
+
+bool Server::Restart(std::string* error) {
+  for (int attempt = 0;; ++attempt) {
+    if (!Launch(error)) return false;
+    if (WaitListening(10000, error)) return true;
+    // A port taken meanwhile is worth another one; anything else is the server's answer.
+    bool port_taken = !Alive() && LogSinceStart().find("Address already in use") != std::string::npos;
+    if (!port_taken || attempt >= 3) return false;
+  }
+}
+
+bool Server::WaitExit(int timeout_ms) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (Alive()) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    SleepMs(5);
+  }
+  return true;
+}
+
+std::string Server::LogSinceStart() const {
+  if (dir_.empty()) return "(no log)";
+  std::ifstream in(dir_ + "/server.log", std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string s = ss.str();
+  return log_offset_ < s.size() ? s.substr(log_offset_) : std::string();
 }
 
 std::string Server::LogTail(size_t max_bytes) const {

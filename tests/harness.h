@@ -59,13 +59,48 @@ class Server {
   const std::string& dir() const { return dir_; }
   std::string LogTail(size_t max_bytes = 4000) const;
 
+  // ---- Restarts on the same data (durability tests) ----
+  // The settings below apply from the next start (Start, Launch or Restart) on.
+  // Replaces the extra flags.
+  void SetExtraArgs(std::vector<std::string> extra_args) { extra_ = std::move(extra_args); }
+  const std::vector<std::string>& extra_args() const { return extra_; }
+  // "NAME=value" entries added to (or replacing in) the child's environment; {} for none.
+  void SetEnv(std::vector<std::string> env) { env_ = std::move(env); }
+  // RLIMIT_FSIZE of the child in bytes (like `ulimit -f`); 0 leaves it unlimited.
+  void SetFileSizeLimit(unsigned long long bytes) { file_size_limit_ = bytes; }
+  // Takes over an existing directory (e.g. a copy of another server's): the next Launch or Restart runs
+  // there, and Stop (or the destructor) removes it. REQUIRES: not running.
+  void AdoptDir(const std::string& dir);
+  // SIGKILL, then reap; keeps the directory for a restart on the same data. False if it was not running.
+  bool Kill9();
+  // Starts the process again in dir() (a fresh one if there is none) on a fresh port, without waiting
+  // for it; its output is appended to server.log. REQUIRES: not running.
+  bool Launch(std::string* error);
+  // Waits up to timeout_ms until the process accepts connections on its port: true; false (with *error)
+  // if it exits first or the time runs out. Never removes the directory.
+  bool WaitListening(int timeout_ms, std::string* error);
+  // Launch + WaitListening(10 s), launching again on another port if the port was taken meanwhile.
+  bool Restart(std::string* error);
+  // Waits up to timeout_ms for the process to end on its own (it is reaped); true when it did.
+  bool WaitExit(int timeout_ms);
+  // The exit code of the process once it exited normally; -1 while running, or if a signal ended it.
+  int exit_code() const { return exit_code_; }
+  // What the server logged since its latest start (server.log from that start on).
+  std::string LogSinceStart() const;
+
  private:
   bool StartOnce(std::string* error, bool* retry);
+  bool Spawn(bool truncate_log, std::string* error);
   std::vector<std::string> extra_;
+  std::vector<std::string> env_;
+  unsigned long long file_size_limit_ = 0;
   pid_t pid_ = -1;
   int port_ = 0;
   std::string dir_;
   std::string exit_desc_;
+  int exit_code_ = -1;
+  std::vector<std::string> last_args_;
+  unsigned long long log_offset_ = 0;
 };
 
 // ---------------------------------------------------------------------------------------------------------
