@@ -30,14 +30,18 @@ void cmd_discard(Ctx& c) {
 }
 
 // Holds the exec gate closed (this client's commands run alone) for its lifetime, even if a command
-// throws: a gate left closed would stop every worker.
+// throws: a gate left closed would stop every worker. Meanwhile the keyspace's changes share one log
+// sequence number (Keyspace::begin_group), so the transaction is all-or-nothing after a crash.
 class ExclusiveRun {
  public:
-  ExclusiveRun(ExecGate& gate, int slot, Client& client) : gate_(gate), slot_(slot), client_(client) {
+  ExclusiveRun(ExecGate& gate, int slot, Client& client, Keyspace& ks)
+      : gate_(gate), slot_(slot), client_(client), ks_(ks) {
     gate_.close(slot_);
     client_.in_exec = true;
+    ks_.begin_group();
   }
   ~ExclusiveRun() {
+    ks_.end_group();
     client_.in_exec = false;
     gate_.open(slot_);
   }
@@ -48,6 +52,7 @@ class ExclusiveRun {
   ExecGate& gate_;
   int slot_;
   Client& client_;
+  Keyspace& ks_;
 };
 
 void cmd_exec(Ctx& c) {
@@ -64,7 +69,7 @@ void cmd_exec(Ctx& c) {
   WorkerStats* ws = server.stats_for(client);
   CmdStats* stats = ws ? ws->cmd.data() : nullptr;
   c.out.array(queued.size());
-  ExclusiveRun alone(server.gate, slot, client);
+  ExclusiveRun alone(server.gate, slot, client, *server.keyspace);
   std::vector<std::string_view> argv;
   for (const auto& args : queued) {
     argv.assign(args.begin(), args.end());

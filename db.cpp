@@ -217,7 +217,18 @@ Keyspace::Keyspace(int databases, int shard_count) : databases_(databases) {
 uint64_t Keyspace::take_seq(std::span<const uint32_t> shards) {
   // Dirty first: a writer that sees the new seq counter then also sees these flags (both seq_cst).
   for (uint32_t s : shards) shards_[s]->wal_dirty.store(true, std::memory_order_seq_cst);
+  if (grouping_.load(std::memory_order_relaxed)) {
+    group_used_ = true;
+    return next_seq_.load(std::memory_order_seq_cst);
+  }
   return next_seq_.fetch_add(1, std::memory_order_seq_cst);
+}
+
+void Keyspace::end_group() {
+  if (group_used_) next_seq_.fetch_add(1, std::memory_order_seq_cst);
+  group_used_ = false;
+  grouping_.store(false, std::memory_order_release);
+  if (sink_) sink_->appended();
 }
 
 void Keyspace::log_whole(int op, int db, int other) {

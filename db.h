@@ -203,6 +203,13 @@ class Keyspace {
   void set_next_seq(uint64_t seq) { next_seq_.store(seq, std::memory_order_seq_cst); }
   // Marks `shards` dirty, then takes a sequence number. REQUIRES: their locks are held.
   uint64_t take_seq(std::span<const uint32_t> shards);
+  // EXEC: every change until end_group() shares one sequence number, so the transaction is one
+  // all-or-nothing unit in the log. The number is only handed out (the counter moves) at the end, so
+  // the log writer holds the group's records back until it is complete. REQUIRES: nothing else
+  // changes the keyspace meanwhile (EXEC runs behind the exec gate).
+  void begin_group() { grouping_.store(true, std::memory_order_relaxed); }
+  void end_group();
+  bool grouping() const { return grouping_.load(std::memory_order_acquire); }
   void ring() {
     if (sink_) sink_->appended();
   }
@@ -220,6 +227,8 @@ class Keyspace {
   LogSink* sink_ = nullptr;
   std::atomic<bool> logging_{false};
   std::atomic<uint64_t> next_seq_{1};
+  std::atomic<bool> grouping_{false};
+  bool group_used_ = false;  // a change took the group's number
 };
 
 // Milliseconds since the epoch (CLOCK_REALTIME).

@@ -97,6 +97,7 @@ void Wal::writer_loop(std::stop_token st) {
         rotate_now = rotate_requested_;
       }
       if (rotate_now) rotate();
+      serve_sync_request();
       FsyncPolicy p = cfg_.appendfsync.load();
       if (unsynced_ && (stopping || (p == FsyncPolicy::kEverysec && now_ms() - last_fsync_ms_ >= 1000)))
         sync_file("fsync");
@@ -122,7 +123,7 @@ void Wal::wait_for_work(std::stop_token& st) {
     cv_.wait_until(lock, until, [&] { return rotate_requested_ || st.stop_requested(); });
   }
   sleeping_.store(true, std::memory_order_seq_cst);
-  bool work = kicked_ || rotate_requested_ || st.stop_requested() ||
+  bool work = kicked_ || rotate_requested_ || sync_target_ || st.stop_requested() ||
               (logging_on_ && (ks_.next_seq() != written_end_ || !pending_.empty()));
   if (!work) {
     int64_t wait = kIdleWaitMs;
@@ -204,6 +205,30 @@ bool Wal::write_pending() {
   return true;
 }
 
+void Wal::serve_sync_request() {
+  uint64_t target;
+  {
+    std::lock_guard lock(mu_);
+    target = sync_target_;
+  }
+  if (!target || written_end_ < target || (unsynced_ && !sync_file("fsync"))) return;
+  std::lock_guard lock(mu_);
+  synced_end_ = written_end_;
+  sync_target_ = 0;
+  rot_cv_.notify_all();
+}
+
+bool Wal::wait_log_synced() {
+  while (ks_.grouping()) std::this_thread::sleep_for(std::chrono::milliseconds(1));  // an EXEC is one unit
+  uint64_t target = ks_.next_seq();
+  std::unique_lock lock(mu_);
+  sync_target_ = target;
+  kicked_ = true;
+  cv_.notify_one();
+  rot_cv_.wait(lock, [&] { return synced_end_ >= target || failed_.load() || !logging_on_; });
+  return synced_end_ >= target;
+}
+
 void Wal::publish_durable(uint64_t seq) {
   durable_.store(seq, std::memory_order_release);
   if (on_durable_) on_durable_();
@@ -230,6 +255,7 @@ void Wal::fail(const std::string& what, int err) {
   std::lock_guard lock(mu_);
   write_error_ = reason;
   failed_.store(true);
+  rot_cv_.notify_all();
 }
 
 void Wal::sync_config() {
@@ -410,6 +436,9 @@ std::string Wal::write_snapshot(uint64_t gen, uint64_t* bytes) {
   }
   std::string error = ok ? "" : "can't write " + tmp + ": " + std::strerror(errno);
   ::close(fd);
+  // The copy may show changes whose log records are not on disk yet; if the old files went and the
+  // machine crashed before they were, the recovered state would have holes. Sync the log first.
+  if (error.empty() && logging_on_ && !wait_log_synced()) error = "the log could not be synced";
   crash_point("rewrite-before-rename");
   if (ok && (::rename(tmp.c_str(), final_path.c_str()) != 0 || !fsync_dir(dir_)))
     error = "can't rename " + tmp + ": " + std::strerror(errno);

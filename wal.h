@@ -108,6 +108,9 @@ class Wal final : public LogSink {
   void remove_older_than(uint64_t gen);
   std::string path(uint64_t gen, const char* ext) const;
   void publish_durable(uint64_t seq);
+  void serve_sync_request();
+  // Waits until every change below the sequence counter is fsynced in the log; false if it failed.
+  bool wait_log_synced();
 
   Keyspace& ks_;
   Config& cfg_;
@@ -124,7 +127,7 @@ class Wal final : public LogSink {
   bool unsynced_ = false;
   std::chrono::steady_clock::time_point last_write_{};
   int64_t last_fsync_ms_ = 0;
-  bool logging_on_ = false;
+  std::atomic<bool> logging_on_{false};  // written by the writer thread (and start())
 
   std::atomic<uint64_t> durable_{1};
   std::atomic<uint64_t> log_size_{0};
@@ -138,6 +141,8 @@ class Wal final : public LogSink {
   bool kicked_ = false;
   bool rotate_requested_ = false;
   uint64_t rotated_gen_ = 0;
+  uint64_t sync_target_ = 0;  // a rewrite waits until the log is fsynced up to here
+  uint64_t synced_end_ = 0;
   std::string write_error_;
   std::atomic<bool> failed_{false};
 

@@ -2,7 +2,9 @@
 
 Server(name, binary, workdir, extra) starts Tally or redis-server on a free loopback port in its own
 directory with the settings both accept (--bind, --dir, --save "", --appendonly), waits until it answers
-PING, and stops it with SIGTERM (SIGKILL after 10 s). cpu_seconds() and rss_mb() read /proc.
+PING (unless wait=False), and stops it with SIGTERM (SIGKILL after 10 s) or kills it with SIGKILL. A
+second Server with the same name and workdir restarts on the first one's files. cpu_seconds() and
+rss_mb() read /proc.
 """
 import os
 import socket
@@ -49,18 +51,32 @@ def rss_mb(pid):
 
 
 class Server:
-    def __init__(self, name, binary, workdir, extra=(), appendonly="no"):
+    def __init__(self, name, binary, workdir, extra=(), appendonly="no", wait=True):
         self.name, self.port = name, free_port()
-        d = os.path.join(workdir, name)
-        os.makedirs(d)
+        self.dir = d = os.path.join(workdir, name)
+        os.makedirs(d, exist_ok=True)  # a restart finds its files here
         argv = [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", d,
                 "--appendonly", appendonly, "--save", ""] + list(extra)
+        self.started = time.monotonic()  # just before the process exists: restart timings count from here
         self.proc = subprocess.Popen(argv, cwd=d, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait_ready(self.port, self.proc)
+        if wait:
+            try:
+                wait_ready(self.port, self.proc)
+            except BaseException:
+                self.kill()
+                raise
 
     def stop(self):
+        if self.proc.poll() is not None:
+            return
         self.proc.terminate()
         try:
             self.proc.wait(10)
         except subprocess.TimeoutExpired:
+            self.kill()
+
+    def kill(self):
+        """SIGKILL: no shutdown work (no final fsync, no rewrite); what the server wrote stays as it is."""
+        if self.proc.poll() is None:
             self.proc.kill()
+        self.proc.wait()

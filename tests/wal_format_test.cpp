@@ -166,8 +166,9 @@ Dump dump(Keyspace& ks) {
           ++with_ttl;
           expire = slot.ttl.when(e->node.aux);
         }
-        if (e->value_type() != ValueType::kString)
+        if (e->value_type() != ValueType::kString) {
           EXPECT_GT(object_ops(e->value_type()).length(e->v.object), 0u) << "empty object at " << e->key();
+        }
         out[{db, std::string(e->key())}] = describe_entry(e, expire);
       });
       EXPECT_EQ(with_ttl, slot.ttl.size()) << "shard " << s << " db " << db << ": TTL heap out of step";
@@ -1428,7 +1429,9 @@ std::string two_part_log(const std::string& dir, uint64_t* split, Dump* after_fi
     s.srv.run({"SET", "key" + std::to_string(i), "value" + std::to_string(i)});
     s.srv.run({"HSET", "hash", "f" + std::to_string(i), std::to_string(i)});
     s.srv.run({"ZADD", "zset", std::to_string(i), "m" + std::to_string(i)});
-    if (i % 5 == 0) EXPECT_TRUE(s.wait_durable());  // several batches
+    if (i % 5 == 0) {
+      EXPECT_TRUE(s.wait_durable());  // several batches
+    }
   }
   EXPECT_TRUE(s.wait_durable());
   *after_first = dump(s.srv.ks());
