@@ -73,6 +73,11 @@ class Worker {
   Worker& operator=(const Worker&) = delete;
 
   void run(std::stop_token st);
+  // A client of this worker was marked kill_requested: the next wake-up looks for it.
+  void wake_for_kill() {
+    kill_check_.store(true, std::memory_order_release);
+    wake();
+  }
   void wake() {
     uint64_t one = 1;
     ssize_t r = write(wake_fd_, &one, sizeof one);
@@ -130,6 +135,7 @@ class Worker {
   std::vector<Client*> blocked_;  // this worker's parked clients
   std::vector<Client*> durable_waiters_;  // clients whose replies wait for the log (durable_wait)
   std::atomic<bool> has_waiters_{false};
+  std::atomic<bool> kill_check_{false};
   int64_t loop_now_ms_ = 0;  // the time after the last epoll_wait
   int64_t next_expire_ms_ = 0;
   int64_t next_timeout_check_ms_ = 0;
@@ -378,10 +384,12 @@ void Worker::handle_wake() {
   uint64_t v;
   ssize_t r = read(wake_fd_, &v, sizeof v);
   (void)r;
-  std::vector<Client*> doomed;
-  for (auto& [ptr, c] : clients_)
-    if (c->kill_requested.load()) doomed.push_back(ptr);
-  for (Client* c : doomed) close_client(*c);
+  if (kill_check_.exchange(false, std::memory_order_acq_rel)) {  // not on every wake: O(clients)
+    std::vector<Client*> doomed;
+    for (auto& [ptr, c] : clients_)
+      if (c->kill_requested.load()) doomed.push_back(ptr);
+    for (Client* c : doomed) close_client(*c);
+  }
   run_ready();
   release_durable();
 }
@@ -562,8 +570,8 @@ int run_server(ServerState& state) {
 
   std::vector<std::unique_ptr<Worker>> workers;
   for (int i = 0; i < cfg.workers; ++i) workers.push_back(std::make_unique<Worker>(state, i, listen_fd));
-  state.clients.wake_worker = [&workers](int w) {
-    if (w >= 0 && static_cast<std::size_t>(w) < workers.size()) workers[static_cast<std::size_t>(w)]->wake();
+  state.clients.wake_worker = [&workers](int w) {  // CLIENT KILL
+    if (w >= 0 && static_cast<std::size_t>(w) < workers.size()) workers[static_cast<std::size_t>(w)]->wake_for_kill();
   };
   state.request_shutdown = [] { kill(getpid(), SIGTERM); };
   state.blocking.notify = [&workers](int w, Client* c, uint64_t id) {

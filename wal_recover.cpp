@@ -4,10 +4,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <functional>
+#include <thread>
 
 #include "config.h"
 #include "log.h"
@@ -154,6 +156,47 @@ bool read_header(const char* data, std::size_t size, const char (&magic)[8], Fil
   return data && decode_file_header(data, size, magic, h);
 }
 
+// Applies records on several threads: shard s's records all go to thread s % n, in the order they
+// were added, and shards are independent, so the result is the one sequential replay would give.
+class ParallelApply {
+ public:
+  explicit ParallelApply(Keyspace& ks)
+      : ks_(ks), buckets_(std::clamp<unsigned>(std::thread::hardware_concurrency(), 1, 8)) {}
+
+  // Queues r (its bytes must stay mapped until run()); runs the queue when it is long.
+  std::string add(const RecordView& r) {
+    buckets_[r.shard % buckets_.size()].push_back(r);
+    return ++queued_ >= kChunk ? run() : std::string();
+  }
+
+  // Applies everything queued; returns the first error.
+  std::string run() {
+    std::vector<std::string> errors(buckets_.size());
+    {
+      std::vector<std::jthread> threads;
+      for (std::size_t t = 1; t < buckets_.size(); ++t)
+        if (!buckets_[t].empty()) threads.emplace_back([this, t, &errors] { errors[t] = apply(buckets_[t]); });
+      errors[0] = apply(buckets_[0]);
+    }
+    queued_ = 0;
+    for (auto& b : buckets_) b.clear();
+    for (const std::string& e : errors)
+      if (!e.empty()) return e;
+    return "";
+  }
+
+ private:
+  static constexpr std::size_t kChunk = 1 << 18;
+  std::string apply(const std::vector<RecordView>& records) {
+    for (const RecordView& r : records)
+      if (std::string e = apply_record(ks_, r); !e.empty()) return e + " (record seq " + std::to_string(r.seq) + ")";
+    return "";
+  }
+  Keyspace& ks_;
+  std::vector<std::vector<RecordView>> buckets_;
+  std::size_t queued_ = 0;
+};
+
 }  // namespace
 
 bool Wal::probe_layout(const std::string& dir, FileHeader* out) {
@@ -202,7 +245,9 @@ std::string Wal::recover(LoadProgress* progress) {
     FileHeader h;
     if (!read_header(m.data(), m.size(), kSnapMagic, &h) || !layout_ok(h))
       return "Bad snapshot " + p + ": unreadable header" + (m.error().empty() ? "" : " (" + m.error() + ")");
-    std::string e = read_snapshot(m.data(), m.size(), &snap, [this](const RecordView& r) { return apply_record(ks_, r); }, report);
+    ParallelApply applier(ks_);
+    std::string e = read_snapshot(m.data(), m.size(), &snap, [&applier](const RecordView& r) { return applier.add(r); }, report);
+    if (e.empty()) e = applier.run();
     if (!e.empty()) return "Bad snapshot " + p + ": " + e + ". Check it with: tally-server --check-wal " + dir_;
     done_bytes += m.size();
     snapshot_size_.store(m.size());
@@ -223,6 +268,7 @@ std::string Wal::recover(LoadProgress* progress) {
         if (!last || m.size() >= kFileHeaderSize) return "Bad log " + f.path + ": unreadable header";
         d = {true, true, 0, "truncated file header"};  // crashed while creating it
       } else {
+        ParallelApply applier(ks_);
         d = walk_log(m.data(), m.size(), expected, [&](const BatchHeader& bh, const char* p, uint64_t off) {
           for (std::size_t pos = 0; pos < bh.payload_len;) {
             RecordView r;
@@ -231,13 +277,14 @@ std::string Wal::recover(LoadProgress* progress) {
             pos += used;
             ++records;
             if (r.shard < snap.shard_seq.size() && r.seq <= snap.shard_seq[r.shard]) continue;  // in the snapshot
-            if (std::string e = apply_record(ks_, r); !e.empty()) return e;
+            if (std::string e = applier.add(r); !e.empty()) return e;
           }
           ++batches;
           expected = bh.end_seq;
           report(off);
           return std::string();
         });
+        if (std::string e = applier.run(); !e.empty()) return "Bad log " + f.path + ": " + e;
       }
       done_bytes += m.size();
     }

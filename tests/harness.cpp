@@ -241,8 +241,11 @@ bool Server::Spawn(bool truncate_log, std::string* error) {
     // Other servers' and clients' descriptors of the test process (other threads may be starting servers
     // too) must not live on in this one.
     for (int i = 3; i < 1024; ++i) close(i);
-    if (fsize) {
-      rlimit rl{static_cast<rlim_t>(fsize), static_cast<rlim_t>(fsize)};
+    if (fsize) {  // the soft limit, as `ulimit -S -f`: a test may lift it again (prlimit) up to the hard one
+      rlimit rl{};
+      getrlimit(RLIMIT_FSIZE, &rl);
+      rl.rlim_cur = static_cast<rlim_t>(fsize);
+      if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < rl.rlim_cur) rl.rlim_cur = rl.rlim_max;
       setrlimit(RLIMIT_FSIZE, &rl);
     }
     if (chdir(dir_.c_str()) != 0) _exit(126);

@@ -66,7 +66,7 @@ class Server {
   const std::vector<std::string>& extra_args() const { return extra_; }
   // "NAME=value" entries added to (or replacing in) the child's environment; {} for none.
   void SetEnv(std::vector<std::string> env) { env_ = std::move(env); }
-  // RLIMIT_FSIZE of the child in bytes (like `ulimit -f`); 0 leaves it unlimited.
+  // The soft RLIMIT_FSIZE of the child in bytes (like `ulimit -S -f`); 0 leaves the limit as it is.
   void SetFileSizeLimit(unsigned long long bytes) { file_size_limit_ = bytes; }
   // Takes over an existing directory (e.g. a copy of another server's): the next Launch or Restart runs
   // there, and Stop (or the destructor) removes it. REQUIRES: not running.

@@ -1137,10 +1137,17 @@ TEST_F(WalTornTailTest, EveryTruncationOfTheLastThreeBatchesLoadsThePrefix) {
       size_t boundary = 40;  // the end of the last whole batch within len
       for (auto& b : f.batches)
         if (b.end() <= len) boundary = b.end();
+      long long T0 = NowMs();
       Server s({"--appendonly", "yes", "--appendfsync", "always"});
       s.AdoptDir(MakeDataDir({{"tally.1.wal", f.log.substr(0, len)}}));
       std::string err;
-      if (!s.Restart(&err) || !WaitLoaded(s, &err)) {
+      long long T1 = NowMs();
+      bool okr = s.Restart(&err);
+      long long T2 = NowMs();
+      bool okl = okr && WaitLoaded(s, &err);
+      long long T3 = NowMs();
+      if (getenv("TT")) fprintf(stderr, "mk %lld restart %lld loaded %lld\n", T1-T0, T2-T1, T3-T2);
+      if (!okr || !okl) {
         fail(len, "the server did not start: " + err);
         continue;
       }
@@ -1448,8 +1455,10 @@ TEST_F(WalMisconfTest, EverysecRefusesWritesUntilTheLogCanBeWrittenAgain) {
   EXPECT_LT(s->LogSinceStart().size(), 16000u) << "the failing write floods the log:\n" << s->LogTail(2000);
 
   // Lift the limit: the writer's next try succeeds and writes are accepted again.
-  rlimit unlimited{RLIM_INFINITY, RLIM_INFINITY};
-  ASSERT_EQ(prlimit(s->pid(), RLIMIT_FSIZE, &unlimited, nullptr), 0) << strerror(errno);
+  rlimit now{};
+  ASSERT_EQ(prlimit(s->pid(), RLIMIT_FSIZE, nullptr, &now), 0) << strerror(errno);
+  rlimit lifted{now.rlim_max, now.rlim_max};
+  ASSERT_EQ(prlimit(s->pid(), RLIMIT_FSIZE, &lifted, nullptr), 0) << strerror(errno);
   long long until = NowMs() + 5000;
   Reply ping;
   while (NowMs() < until && !IsStatus((ping = Cmd(c, {"PING"})).get(), "PONG")) SleepMs(20);

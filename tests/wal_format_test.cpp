@@ -486,7 +486,7 @@ TEST(WalFormatTest, FileHeaderReservedWordIsChecked) {
 // b. apply_record.
 // ---------------------------------------------------------------------------------------------------
 
-class ApplyTest : public ::testing::Test {
+class WalApplyTest : public ::testing::Test {
  protected:
   static constexpr int kDbs = 4;
   Keyspace ks_{kDbs, 4};
@@ -523,7 +523,7 @@ class ApplyTest : public ::testing::Test {
 constexpr int64_t kFuture = 4102444800000;  // 2100-01-01
 constexpr int64_t kPast = 1000;             // long expired: replay must keep it anyway
 
-TEST_F(ApplyTest, StringRecords) {
+TEST_F(WalApplyTest, StringRecords) {
   EXPECT_EQ(apply(WalOp::kString, "k", string_payload(-1, "v")), "");
   EXPECT_EQ(at("k"), S("v"));
   EXPECT_EQ(apply(WalOp::kString, "k", string_payload(kFuture, "12345")), "");
@@ -545,7 +545,7 @@ TEST_F(ApplyTest, StringRecords) {
   EXPECT_EQ(at("k", 0), S("", kPast));
 }
 
-TEST_F(ApplyTest, WholeHashAndZSetRecordsReplaceTheValue) {
+TEST_F(WalApplyTest, WholeHashAndZSetRecordsReplaceTheValue) {
   EXPECT_EQ(apply(WalOp::kHash, "h", hash_payload(-1, {{"a", "1"}, {"b", "2"}})), "");
   EXPECT_EQ(at("h"), H({{"a", "1"}, {"b", "2"}}));
   EXPECT_EQ(apply(WalOp::kHash, "h", hash_payload(kFuture, {{"c", "3"}})), "");
@@ -567,7 +567,7 @@ TEST_F(ApplyTest, WholeHashAndZSetRecordsReplaceTheValue) {
   EXPECT_EQ(at("s"), H({{"f", "v"}}, 3));
 }
 
-TEST_F(ApplyTest, FieldRecordsOnHashes) {
+TEST_F(WalApplyTest, FieldRecordsOnHashes) {
   EXPECT_EQ(apply(WalOp::kHSet, "h", hset_payload("f1", "v1")), "");
   EXPECT_EQ(at("h"), H({{"f1", "v1"}})) << "HSET creates the hash";
   EXPECT_EQ(apply(WalOp::kHSet, "h", hset_payload("f2", "")), "");
@@ -591,7 +591,7 @@ TEST_F(ApplyTest, FieldRecordsOnHashes) {
   EXPECT_EQ(at("h"), "none");
 }
 
-TEST_F(ApplyTest, FieldRecordsOnSortedSets) {
+TEST_F(WalApplyTest, FieldRecordsOnSortedSets) {
   EXPECT_EQ(apply(WalOp::kZAdd, "z", zadd_payload(2, "b")), "");
   EXPECT_EQ(at("z"), Z({{"b", 2}})) << "ZADD creates the set";
   EXPECT_EQ(apply(WalOp::kZAdd, "z", zadd_payload(1, "a")), "");
@@ -611,7 +611,7 @@ TEST_F(ApplyTest, FieldRecordsOnSortedSets) {
   EXPECT_EQ(at("z"), "none");
 }
 
-TEST_F(ApplyTest, DelAndExpireAt) {
+TEST_F(WalApplyTest, DelAndExpireAt) {
   EXPECT_EQ(apply(WalOp::kDel, "missing", ""), "");
   EXPECT_EQ(apply(WalOp::kExpireAt, "missing", i64(kFuture)), "");
   EXPECT_EQ(at("missing"), "none") << "EXPIREAT does not create keys";
@@ -635,7 +635,7 @@ TEST_F(ApplyTest, DelAndExpireAt) {
   EXPECT_EQ(at("t"), "none");
 }
 
-TEST_F(ApplyTest, FlushAndSwapTouchOnlyTheirShard) {
+TEST_F(WalApplyTest, FlushAndSwapTouchOnlyTheirShard) {
   // Two keys per shard in dbs 0, 1 and 2.
   std::vector<std::string> keys;
   for (uint32_t s = 0; s < ks_.shard_count(); ++s)
@@ -681,7 +681,7 @@ TEST_F(ApplyTest, FlushAndSwapTouchOnlyTheirShard) {
   EXPECT_TRUE(dump(empty).empty());
 }
 
-TEST_F(ApplyTest, WrongTypeRecordsAreErrorsAndChangeNothing) {
+TEST_F(WalApplyTest, WrongTypeRecordsAreErrorsAndChangeNothing) {
   put_string("s", "str", kFuture);
   put_hash("h", {{"f", "v"}});
   put_zset("z", {{"m", 1}});
@@ -697,7 +697,7 @@ TEST_F(ApplyTest, WrongTypeRecordsAreErrorsAndChangeNothing) {
   EXPECT_EQ(dump(ks_), before) << diff(before, dump(ks_));
 }
 
-TEST_F(ApplyTest, OutOfRangeAndMalformedRecordsAreErrors) {
+TEST_F(WalApplyTest, OutOfRangeAndMalformedRecordsAreErrors) {
   put_string("s", "v");
   Dump before = dump(ks_);
   // A database at or beyond `databases`, for every op.
@@ -741,7 +741,7 @@ TEST_F(ApplyTest, OutOfRangeAndMalformedRecordsAreErrors) {
 // Applying any record twice leaves what applying it once does (a snapshot may already hold a record
 // the log replays). Every op on every starting state of the key; SWAPDB is the one record that is
 // not idempotent but an involution: recovery relies on the per-shard snapshot seq to skip it.
-TEST_F(ApplyTest, ApplyingARecordTwiceEqualsOnce) {
+TEST_F(WalApplyTest, ApplyingARecordTwiceEqualsOnce) {
   const std::string key = "k";
   std::vector<std::pair<std::string, std::function<void(Keyspace&)>>> states = {
       {"empty", [](Keyspace&) {}},
@@ -1219,9 +1219,9 @@ TEST(WalReplayTest, GeneratorCoversEveryWriteCommand) {
     EXPECT_TRUE(covered.count(extra)) << extra;
 }
 
-class WalReplayTest : public ::testing::TestWithParam<uint64_t> {};
+class WalReplaySeedTest : public ::testing::TestWithParam<uint64_t> {};
 
-TEST_P(WalReplayTest, LogReplaysToTheSameKeyspace) {
+TEST_P(WalReplaySeedTest, LogReplaysToTheSameKeyspace) {
   CommandGen gen(GetParam());
   std::vector<Step> steps = gen.sequence(3000);
   std::size_t records = 0;
@@ -1237,7 +1237,7 @@ TEST_P(WalReplayTest, LogReplaysToTheSameKeyspace) {
   EXPECT_GT(records, 1000u) << "the sequence should log plenty";
 }
 
-INSTANTIATE_TEST_SUITE_P(Seeds, WalReplayTest, ::testing::Values(1, 2, 3, 4, 5, 6));
+INSTANTIATE_TEST_SUITE_P(Wal, WalReplaySeedTest, ::testing::Values(1, 2, 3, 4, 5, 6));
 
 // Hand-picked sequences for the paths random ones reach rarely.
 TEST(WalReplayTest, DirectedSequences) {
