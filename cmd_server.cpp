@@ -436,19 +436,24 @@ void time_cmd(Ctx& c) {
   c.out.bulk(std::to_string(tv.tv_usec));
 }
 
-// SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]. Nothing is persisted yet, so every form but ABORT
-// simply stops the server; the connection closes without a reply, as in Redis.
+// SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]. The write-ahead log is flushed (and fsynced) on every
+// shutdown; SAVE also compacts it into a snapshot first. The connection closes without a reply, as
+// in Redis; a failed SAVE is reported unless FORCE.
 void shutdown_cmd(Ctx& c) {
-  bool nosave = false, save = false, abort = false, other = false;
+  bool nosave = false, save = false, abort = false, other = false, force = false;
   for (std::size_t i = 1; i < c.argc(); ++i) {
     if (iequals(c.arg(i), "nosave")) nosave = true;
     else if (iequals(c.arg(i), "save")) save = true;
-    else if (iequals(c.arg(i), "now") || iequals(c.arg(i), "force")) other = true;
+    else if (iequals(c.arg(i), "now") || iequals(c.arg(i), "force")) other = true, force |= iequals(c.arg(i), "force");
     else if (iequals(c.arg(i), "abort")) abort = true;
     else return c.out.error(err::kSyntax);
   }
   if ((nosave && save) || (abort && (nosave || save || other))) return c.out.error(err::kSyntax);
   if (abort) return c.out.error(err::kNoShutdown);
+  if (save && c.server.wal) {
+    std::string error = c.server.wal->rewrite(true, true);
+    if (!error.empty() && !force) return c.out.error(err::kShutdownFailed);
+  }
   c.server.shutdown_requested = true;
   c.client.close_after_reply = true;
   if (c.server.request_shutdown) c.server.request_shutdown();

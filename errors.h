@@ -71,6 +71,7 @@ inline constexpr std::string_view kInvalidArgs = "ERR Invalid arguments specifie
 inline constexpr std::string_view kNoConfigFile = "ERR The server is running without a config file";
 inline constexpr std::string_view kRewriteUnsupported = "ERR Rewriting config file: Operation not supported";
 inline constexpr std::string_view kNoShutdown = "ERR No shutdown in progress.";
+inline constexpr std::string_view kShutdownFailed = "ERR Errors trying to SHUTDOWN. Check logs.";
 inline constexpr std::string_view kInvalidClientId = "ERR Invalid client ID";
 inline constexpr std::string_view kClientIdPositive = "ERR client-id should be greater than 0";
 inline constexpr std::string_view kZaddFlags = "ERR GT, LT, and/or NX options at the same time are not compatible";

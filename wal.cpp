@@ -276,6 +276,15 @@ void Wal::sync_config() {
     cfg_.appendonly.store(false);
     return;
   }
+  // Records left from before logging was switched off belong to no log: the snapshot below covers them.
+  for (uint32_t s = 0; s < ks_.shard_count(); ++s) {
+    Shard& sh = ks_.shard(s);
+    std::lock_guard lock(sh.mu);
+    sh.wal_buf.clear();
+    sh.wal_records = 0;
+    carry_[s].clear();
+  }
+  pending_.clear();
   written_end_ = ks_.next_seq();
   ks_.set_logging(true);
   logging_on_ = true;

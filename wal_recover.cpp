@@ -322,7 +322,11 @@ std::string Wal::recover(LoadProgress* progress) {
   return "";
 }
 
-int check_wal(const std::string& dir, bool fix) {
+int check_wal(const std::string& given, bool fix) {
+  std::string dir = given;
+  if (list_generations(dir, ".snap").empty() && list_generations(dir, ".wal").empty() &&
+      !list_generations(dir + "/appendonlydir", ".wal").empty())
+    dir += "/appendonlydir";  // given the data directory
   auto snaps = list_generations(dir, ".snap");
   auto logs = list_generations(dir, ".wal");
   if (snaps.empty() && logs.empty()) {

@@ -904,7 +904,20 @@ class CommandGen {
   }
   std::string s(const char* v) { return v; }
 
-  std::string key() { return "k" + std::to_string(pick(8)); }
+  // Keys: a few of each type's pool, and now and then any key (so types collide too).
+  std::string key() {
+    const char* pools[] = {"s", "h", "z"};
+    return pools[pick(3)] + std::to_string(pick(4));
+  }
+  std::string skey() { return chance(85) ? "s" + std::to_string(pick(4)) : key(); }
+  std::string hkey() { return chance(85) ? "h" + std::to_string(pick(4)) : key(); }
+  std::string zkey() { return chance(85) ? "z" + std::to_string(pick(4)) : key(); }
+  std::vector<std::string> zkeys(int min, int max) {
+    std::vector<std::string> out;
+    int n = min + pick(max - min + 1);
+    for (int i = 0; i < n; ++i) out.push_back(zkey());
+    return out;
+  }
   std::string db() { return std::to_string(pick(kUsedDbs)); }
   std::string field() { return "f" + std::to_string(pick(5)); }
   std::string member() { return "m" + std::to_string(pick(6)); }
@@ -945,19 +958,19 @@ class CommandGen {
     switch (pick(78)) {
       // ---- strings ----
       case 0: case 1: case 2: {
-        c = {"SET", key(), value()};
+        c = {"SET", skey(), value()};
         if (chance(60)) add_ttl_option(c, true);
         if (chance(25)) c.push_back(one({s("NX"), s("XX")}));
         if (chance(20)) c.push_back("GET");
         break;
       }
-      case 3: c = {"SETEX", key(), one({s("100"), s("1"), s("0"), s("-5")}), value()}; break;
-      case 4: c = {"PSETEX", key(), one({s("2"), s("100000"), s("3"), s("0")}), value()}; break;
-      case 5: c = {"SETNX", key(), value()}; break;
-      case 6: c = {"GETSET", key(), value()}; break;
-      case 7: c = {"GETDEL", key()}; break;
+      case 3: c = {"SETEX", skey(), one({s("100"), s("1"), s("0"), s("-5")}), value()}; break;
+      case 4: c = {"PSETEX", skey(), one({s("2"), s("100000"), s("3"), s("0")}), value()}; break;
+      case 5: c = {"SETNX", skey(), value()}; break;
+      case 6: c = {"GETSET", skey(), value()}; break;
+      case 7: c = {"GETDEL", skey()}; break;
       case 8: {
-        c = {"GETEX", key()};
+        c = {"GETEX", skey()};
         switch (pick(6)) {
           case 0: c.insert(c.end(), {"EX", "100"}); break;
           case 1: c.insert(c.end(), {"PX", std::to_string(1 + pick(3))}); break;
@@ -968,21 +981,21 @@ class CommandGen {
         }
         break;
       }
-      case 9: c = {"APPEND", key(), value()}; break;
-      case 10: c = {"SETRANGE", key(), std::to_string(pick(3) == 0 ? 20 + pick(20) : pick(6)), value()}; break;
-      case 11: c = {"INCR", key()}; break;
-      case 12: c = {"INCRBY", key(), integer()}; break;
-      case 13: c = {"DECR", key()}; break;
-      case 14: c = {"DECRBY", key(), integer()}; break;
-      case 15: c = {"INCRBYFLOAT", key(), increment_float()}; break;
+      case 9: c = {"APPEND", skey(), value()}; break;
+      case 10: c = {"SETRANGE", skey(), std::to_string(pick(3) == 0 ? 20 + pick(20) : pick(6)), value()}; break;
+      case 11: c = {"INCR", skey()}; break;
+      case 12: c = {"INCRBY", skey(), integer()}; break;
+      case 13: c = {"DECR", skey()}; break;
+      case 14: c = {"DECRBY", skey(), integer()}; break;
+      case 15: c = {"INCRBYFLOAT", skey(), increment_float()}; break;
       case 16: {
         c = {"MSET"};
-        for (int i = 0, n = 1 + pick(3); i < n; ++i) c.insert(c.end(), {key(), value()});
+        for (int i = 0, n = 1 + pick(3); i < n; ++i) c.insert(c.end(), {skey(), value()});
         break;
       }
       case 17: {
         c = {"MSETNX"};
-        for (int i = 0, n = 1 + pick(3); i < n; ++i) c.insert(c.end(), {key(), value()});
+        for (int i = 0, n = 1 + pick(3); i < n; ++i) c.insert(c.end(), {skey(), value()});
         break;
       }
       // ---- keys ----
@@ -1015,21 +1028,21 @@ class CommandGen {
       case 30: c = chance(8) ? Step{"FLUSHALL"} : Step{"EXISTS", key(), key()}; break;
       // ---- hashes ----
       case 31: case 32: case 33: {
-        c = {one({s("HSET"), s("HMSET")}), key()};
+        c = {one({s("HSET"), s("HMSET")}), hkey()};
         for (int i = 0, n = 1 + pick(3); i < n; ++i) c.insert(c.end(), {field(), value()});
         break;
       }
-      case 34: c = {"HSETNX", key(), field(), value()}; break;
-      case 35: c = {"HINCRBY", key(), field(), integer()}; break;
-      case 36: c = {"HINCRBYFLOAT", key(), field(), increment_float()}; break;
+      case 34: c = {"HSETNX", hkey(), field(), value()}; break;
+      case 35: c = {"HINCRBY", hkey(), field(), integer()}; break;
+      case 36: c = {"HINCRBYFLOAT", hkey(), field(), increment_float()}; break;
       case 37: case 38: {
-        c = {"HDEL", key()};
+        c = {"HDEL", hkey()};
         for (int i = 0, n = 1 + pick(3); i < n; ++i) c.push_back(field());
         break;
       }
       // ---- sorted sets ----
       case 39: case 40: case 41: case 42: {
-        c = {"ZADD", key()};
+        c = {"ZADD", zkey()};
         if (chance(25)) c.push_back(one({s("NX"), s("XX")}));
         if (chance(25)) c.push_back(one({s("GT"), s("LT")}));
         if (chance(25)) c.push_back("CH");
@@ -1038,15 +1051,15 @@ class CommandGen {
         for (int i = 0, n = incr ? 1 : 1 + pick(3); i < n; ++i) c.insert(c.end(), {score(), member()});
         break;
       }
-      case 43: c = {"ZINCRBY", key(), score(), member()}; break;
+      case 43: c = {"ZINCRBY", zkey(), score(), member()}; break;
       case 44: case 45: {
-        c = {"ZREM", key()};
+        c = {"ZREM", zkey()};
         for (int i = 0, n = 1 + pick(3); i < n; ++i) c.push_back(member());
         break;
       }
-      case 46: c = {one({s("ZPOPMIN"), s("ZPOPMAX")}), key()}; if (chance(60)) c.push_back(std::to_string(pick(4))); break;
+      case 46: c = {one({s("ZPOPMIN"), s("ZPOPMAX")}), zkey()}; if (chance(60)) c.push_back(std::to_string(pick(4))); break;
       case 47: {
-        auto ks = keys(1, 3);
+        auto ks = zkeys(1, 3);
         c = {"ZMPOP", std::to_string(ks.size())};
         c.insert(c.end(), ks.begin(), ks.end());
         c.push_back(one({s("MIN"), s("MAX")}));
@@ -1055,24 +1068,24 @@ class CommandGen {
       }
       case 48: {
         c = {one({s("BZPOPMIN"), s("BZPOPMAX")})};
-        for (auto& k : keys(1, 2)) c.push_back(k);
+        for (auto& k : zkeys(1, 2)) c.push_back(k);
         c.push_back("0.01");
         break;
       }
       case 49: {
-        auto ks = keys(1, 2);
+        auto ks = zkeys(1, 2);
         c = {"BZMPOP", "0.01", std::to_string(ks.size())};
         c.insert(c.end(), ks.begin(), ks.end());
         c.push_back(one({s("MIN"), s("MAX")}));
         if (chance(50)) c.insert(c.end(), {"COUNT", std::to_string(1 + pick(3))});
         break;
       }
-      case 50: c = {"ZREMRANGEBYRANK", key(), index(), index()}; break;
-      case 51: c = {"ZREMRANGEBYSCORE", key(), range_score(), range_score()}; break;
-      case 52: c = {"ZREMRANGEBYLEX", key(), lex(), lex()}; break;
+      case 50: c = {"ZREMRANGEBYRANK", zkey(), index(), index()}; break;
+      case 51: c = {"ZREMRANGEBYSCORE", zkey(), range_score(), range_score()}; break;
+      case 52: c = {"ZREMRANGEBYLEX", zkey(), lex(), lex()}; break;
       case 53: case 54: {
-        auto ks = keys(1, 3);
-        c = {one({s("ZUNIONSTORE"), s("ZINTERSTORE")}), key(), std::to_string(ks.size())};
+        auto ks = zkeys(1, 3);
+        c = {one({s("ZUNIONSTORE"), s("ZINTERSTORE")}), zkey(), std::to_string(ks.size())};
         c.insert(c.end(), ks.begin(), ks.end());
         if (chance(30)) {
           c.push_back("WEIGHTS");
@@ -1082,13 +1095,13 @@ class CommandGen {
         break;
       }
       case 55: {
-        auto ks = keys(1, 3);
-        c = {"ZDIFFSTORE", key(), std::to_string(ks.size())};
+        auto ks = zkeys(1, 3);
+        c = {"ZDIFFSTORE", zkey(), std::to_string(ks.size())};
         c.insert(c.end(), ks.begin(), ks.end());
         break;
       }
       case 56: case 57: {
-        c = {"ZRANGESTORE", key(), key()};
+        c = {"ZRANGESTORE", zkey(), zkey()};
         int mode = pick(3);
         bool rev = chance(30);
         switch (mode) {
@@ -1104,26 +1117,26 @@ class CommandGen {
         break;
       }
       // ---- reads: lazy expiry on every kind of lookup ----
-      case 58: c = {"GET", key()}; break;
+      case 58: c = {"GET", skey()}; break;
       case 59: c = {"MGET", key(), key()}; break;
       case 60: c = {one({s("TTL"), s("PTTL"), s("EXPIRETIME"), s("TYPE")}), key()}; break;
       case 61: c = {one({s("STRLEN"), s("HLEN"), s("ZCARD")}), key()}; break;
-      case 62: c = {"GETRANGE", key(), "0", "-1"}; break;
-      case 63: c = {"HGET", key(), field()}; break;
-      case 64: c = {"HGETALL", key()}; break;
-      case 65: c = {"ZSCORE", key(), member()}; break;
-      case 66: c = {"ZRANGE", key(), "0", "-1", "WITHSCORES"}; break;
+      case 62: c = {"GETRANGE", skey(), "0", "-1"}; break;
+      case 63: c = {"HGET", hkey(), field()}; break;
+      case 64: c = {"HGETALL", hkey()}; break;
+      case 65: c = {"ZSCORE", zkey(), member()}; break;
+      case 66: c = {"ZRANGE", zkey(), "0", "-1", "WITHSCORES"}; break;
       case 67: c = {"OBJECT", "ENCODING", key()}; break;
       case 68: c = {one({s("KEYS"), s("DBSIZE"), s("RANDOMKEY")})}; if (c[0] == "KEYS") c.push_back("*"); break;
       case 69: c = {"SCAN", "0", "COUNT", "100"}; break;
       case 70: c = {"LCS", key(), key()}; break;
-      case 71: c = {"ZUNION", "2", key(), key(), "WITHSCORES"}; break;
-      case 72: c = {"HINCRBY", key(), field(), one({s("1"), s("-2")})}; break;
-      case 73: c = {"ZADD", key(), score(), member()}; break;
-      case 74: c = {"SET", key(), value(), "PX", std::to_string(1 + pick(3))}; break;
-      case 75: c = {"HSET", key(), field(), value()}; break;
-      case 76: c = {"INCRBYFLOAT", key(), one({s("1e308"), s("-1e308"), s("1.5")})}; break;
-      default: c = {"ZINTERCARD", "2", key(), key()}; break;
+      case 71: c = {"ZUNION", "2", zkey(), zkey(), "WITHSCORES"}; break;
+      case 72: c = {"HINCRBY", hkey(), field(), one({s("1"), s("-2")})}; break;
+      case 73: c = {"ZADD", zkey(), score(), member()}; break;
+      case 74: c = {"SET", skey(), value(), "PX", std::to_string(1 + pick(3))}; break;
+      case 75: c = {"HSET", hkey(), field(), value()}; break;
+      case 76: c = {"INCRBYFLOAT", skey(), one({s("1e308"), s("-1e308"), s("1.5")})}; break;
+      default: c = {"ZINTERCARD", "2", zkey(), zkey()}; break;
     }
     return c;
   }
@@ -1177,7 +1190,20 @@ std::string replay_and_compare(Keyspace& ks, std::size_t* records_out = nullptr)
 std::string run_and_compare(const std::vector<Step>& steps, std::size_t* records = nullptr) {
   InProcess srv;
   srv.ks().set_logging(true);
-  for (const Step& s : steps) run_step(srv, s);
+  static std::map<std::string, std::map<char, int>> stats;
+  for (const Step& s : steps) {
+    if (s[0][0] == '#') { run_step(srv, s); continue; }
+    std::string r = srv.run(s);
+    stats[s[0]][r.empty() ? '?' : r[0]]++;
+  }
+  if (getenv("WAL_STATS")) {
+    for (auto& [k, m] : stats) { std::string line = k + ":"; for (auto& [c, n] : m) line += std::string(" ") + c + "=" + std::to_string(n); fprintf(stderr, "%s\n", line.c_str()); }
+    std::map<int,int> ops;
+    for (uint32_t sh = 0; sh < srv.ks().shard_count(); ++sh) { auto& b = srv.ks().shard(sh).wal_buf; size_t pos=0; while (pos<b.size()) { RecordView r; size_t used; decode_record(b.data()+pos,b.size()-pos,&r,&used); ops[(int)r.op]++; pos+=used; } }
+    for (auto& [o,n] : ops) fprintf(stderr, "op %d: %d\n", o, n);
+    Dump d = dump(srv.ks()); fprintf(stderr, "keys at end: %zu\n", d.size());
+    stats.clear();
+  }
   return replay_and_compare(srv.ks(), records);
 }
 
