@@ -21,7 +21,7 @@ void save_cmd(Ctx& c) { snapshot(c, true, true, "OK"); }
 // in-progress snapshot already holds everything written before it began, so Tally answers as Redis
 // does for a running save.
 void bgsave_cmd(Ctx& c) {
-  if (c.argc() == 2 && !iequals(c.arg(1), "schedule")) return c.out.error(err::kSyntax);
+  if (c.argc() > 2 || (c.argc() == 2 && !iequals(c.arg(1), "schedule"))) return c.out.error(err::kSyntax);
   snapshot(c, false, true, "Background saving started");
 }
 

@@ -498,5 +498,17 @@ TEST_F(ServerCmdTest, InfoResp3IsVerbatim) {
   EXPECT_EQ(run({"INFO", "keyspace"}), "=16\r\ntxt:# Keyspace\r\n\r\n");  // as Redis 7.0.15
 }
 
+// The persistence commands' own checks; what they write is tested against the real binary
+// (tests/integration_wal_test.cpp). In-process there is no log at all.
+TEST_F(ServerCmdTest, PersistenceCommandsWithoutALog) {
+  EXPECT_EQ(run({"BGSAVE", "nonsense"}), error("ERR syntax error"));
+  EXPECT_EQ(run({"BGSAVE", "a", "b"}), error("ERR syntax error"));
+  EXPECT_EQ(run({"SAVE", "x"}), error("ERR wrong number of arguments for 'save' command"));
+  EXPECT_EQ(run({"BGREWRITEAOF"}), error("ERR persistence is not available in this process"));
+  EXPECT_EQ(run({"COMPACT"}), error("ERR persistence is not available in this process"));
+  EXPECT_EQ(run({"LASTSAVE"}).substr(0, 1), ":");
+}
+
 }  // namespace
 }  // namespace tally
+

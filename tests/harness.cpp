@@ -2,6 +2,9 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -89,6 +92,62 @@ bool ListensOn(pid_t pid, int port) {
     std::error_code ec2;
     auto target = std::filesystem::read_symlink(e.path(), ec2);
     if (!ec2 && std::find(inodes.begin(), inodes.end(), target.string()) != inodes.end()) return true;
+  }
+  return false;
+}
+
+// Inodes of the IPv4 TCP sockets listening on `port`, asked of the kernel through sock_diag, which lists only
+// listening sockets: reading /proc/net/tcp costs milliseconds once a test run leaves thousands of TIME_WAIT
+// connections behind. False if netlink cannot answer.
+bool ListeningInodes(int port, std::vector<unsigned long>* out) {
+  int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+  if (fd < 0) return false;
+  struct {
+    nlmsghdr nlh;
+    inet_diag_req_v2 req;
+  } msg{};
+  msg.nlh.nlmsg_len = sizeof msg;
+  msg.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+  msg.nlh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+  msg.req.sdiag_family = AF_INET;
+  msg.req.sdiag_protocol = IPPROTO_TCP;
+  msg.req.idiag_states = 1u << 10;  // TCP_LISTEN
+  sockaddr_nl sa{};
+  sa.nl_family = AF_NETLINK;
+  bool ok = sendto(fd, &msg, sizeof msg, 0, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == static_cast<ssize_t>(sizeof msg);
+  alignas(nlmsghdr) char buf[32768];
+  for (bool done = !ok; !done;) {
+    pollfd p{fd, POLLIN, 0};
+    ssize_t n = poll(&p, 1, 1000) == 1 ? recv(fd, buf, sizeof buf, 0) : -1;
+    if (n <= 0) {
+      ok = false;
+      break;
+    }
+    for (auto* h = reinterpret_cast<nlmsghdr*>(buf); NLMSG_OK(h, static_cast<unsigned>(n)); h = NLMSG_NEXT(h, n)) {
+      if (h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_ERROR) {
+        ok = h->nlmsg_type == NLMSG_DONE;
+        done = true;
+        break;
+      }
+      const auto* d = static_cast<const inet_diag_msg*>(NLMSG_DATA(h));
+      if (ntohs(d->id.idiag_sport) == port) out->push_back(d->idiag_inode);
+    }
+  }
+  close(fd);
+  return ok;
+}
+
+// ListensOn through sock_diag when it answers (else through /proc/net/tcp).
+bool ListensOnFast(pid_t pid, int port) {
+  std::vector<unsigned long> inodes;
+  if (!ListeningInodes(port, &inodes)) return ListensOn(pid, port);
+  if (inodes.empty()) return false;
+  std::error_code ec;
+  for (auto& e : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd", ec)) {
+    std::error_code ec2;
+    std::string target = std::filesystem::read_symlink(e.path(), ec2).string();
+    for (unsigned long ino : inodes)
+      if (!ec2 && target == "socket:[" + std::to_string(ino) + "]") return true;
   }
   return false;
 }
@@ -341,7 +400,7 @@ bool Server::WaitListening(int timeout_ms, std::string* error) {
       *error += "\nlog since the start:\n" + LogSinceStart();
       return false;
     }
-    if (ListensOn(pid_, port_)) {
+    if (ListensOnFast(pid_, port_)) {
       int fd = ConnectTcp(port_);
       if (fd >= 0) {
         close(fd);

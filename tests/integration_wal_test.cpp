@@ -165,15 +165,16 @@ int RunTool(const std::vector<std::string>& args, std::string* out) {
 bool WaitLoaded(Server& s, std::string* why, int timeout_ms = 20000) {
   long long deadline = NowMs() + timeout_ms;
   Reply last;
+  Client c;
   while (NowMs() < deadline) {
     if (!s.Alive()) {
       *why = "the server " + s.exit_description() + " while loading; log:\n" + s.LogSinceStart();
       return false;
     }
-    Client c(s.port(), 2000);
-    if (c.ok()) {
+    if (c.ok() || c.Connect(s.port(), 2000)) {
       last = Cmd(c, {"PING"});
       if (IsStatus(last.get(), "PONG")) return true;
+      if (!last) c.Close();
     }
     SleepMs(5);
   }
@@ -191,7 +192,7 @@ std::unique_ptr<Server> StartWal(std::vector<std::string> args, std::vector<std:
   s->SetEnv(std::move(env));
   s->SetFileSizeLimit(file_size_limit);
   std::string err;
-  if (!s->Start(&err)) {
+  if (!s->Restart(&err)) {  // in a fresh temp dir
     ADD_FAILURE() << "could not start the server: " << err;
     return nullptr;
   }
@@ -1151,7 +1152,9 @@ TEST_F(WalTornTailTest, EveryTruncationOfTheLastThreeBatchesLoadsThePrefix) {
         fail(len, "the server did not start: " + err);
         continue;
       }
+      long long T4 = NowMs();
       if (std::string bad = CheckPrefix(s, f, len); !bad.empty()) fail(len, bad);
+      if (getenv("TT")) fprintf(stderr, "check %lld\n", NowMs()-T4);
       std::string log = s.LogSinceStart();
       std::string where = "tally.1.wal at offset " + std::to_string(boundary);
       if (len != boundary && (log.find("cut off") == std::string::npos || log.find(where) == std::string::npos))
@@ -1164,7 +1167,9 @@ TEST_F(WalTornTailTest, EveryTruncationOfTheLastThreeBatchesLoadsThePrefix) {
         Reply r = Cmd(c, {"SET", "post", "cut"});
         if (!IsStatus(r.get(), "OK")) fail(len, "SET after the cut: " + Describe(r.get()));
       }
+      long long T5 = NowMs();
       s.Kill9();
+      if (getenv("TT")) fprintf(stderr, "kill %lld\n", NowMs()-T5);
       long long size = FileSize(LogPath(s.dir()));
       if (!write_more && size != static_cast<long long>(boundary))
         fail(len, "the log is " + std::to_string(size) + " bytes after the start, expected it cut to " + std::to_string(boundary));
