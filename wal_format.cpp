@@ -256,7 +256,7 @@ Decode decode_batch_header(const char* p, std::size_t n, BatchHeader* out) {
 
 bool decode_file_header(const char* p, std::size_t n, const char (&magic)[8], FileHeader* out) {
   if (n < kFileHeaderSize || std::memcmp(p, magic, 8) != 0) return false;
-  if (load<uint32_t>(p + 32) != crc32c(p, 32)) return false;
+  if (load<uint32_t>(p + 32) != crc32c(p, 32) || load<uint32_t>(p + 36) != 0) return false;
   out->version = load<uint32_t>(p + 8);
   out->shard_count = load<uint32_t>(p + 12);
   out->hash_seed = load<uint64_t>(p + 16);
