@@ -123,6 +123,9 @@ void Wal::wait_for_work(std::stop_token& st) {
     cv_.wait_until(lock, until, [&] { return rotate_requested_ || st.stop_requested(); });
   }
   sleeping_.store(true, std::memory_order_seq_cst);
+  if (failed_.load()) {  // a failed write is retried once a second, not in a tight loop
+    cv_.wait_for(lock, std::chrono::seconds(1), [&] { return rotate_requested_ || st.stop_requested(); });
+  }
   bool work = kicked_ || rotate_requested_ || sync_target_ || st.stop_requested() ||
               (logging_on_ && (ks_.next_seq() != written_end_ || !pending_.empty()));
   if (!work) {
@@ -247,7 +250,11 @@ bool Wal::sync_file(const char* why) {
 
 void Wal::fail(const std::string& what, int err) {
   std::string reason = std::strerror(err);
-  log_line(LogLevel::kWarning, what + " (" + dir_ + "): " + reason);
+  int64_t now = now_ms();
+  if (!failed_.load() || now - last_fail_log_ms_ >= 30000) {  // the retries say it again every 30 s
+    last_fail_log_ms_ = now;
+    log_line(LogLevel::kWarning, what + " (" + dir_ + "): " + reason);
+  }
   if (cfg_.appendfsync.load() == FsyncPolicy::kAlways) {
     log_line(LogLevel::kWarning, "Exiting: with appendfsync always an acknowledged write must be on disk.");
     std::_Exit(1);

@@ -125,6 +125,7 @@ class Wal final : public LogSink {
   std::string pending_;                // a gathered batch not yet written
   uint64_t pending_end_ = 0;
   bool unsynced_ = false;
+  int64_t last_fail_log_ms_ = 0;
   std::chrono::steady_clock::time_point last_write_{};
   int64_t last_fsync_ms_ = 0;
   std::atomic<bool> logging_on_{false};  // written by the writer thread (and start())

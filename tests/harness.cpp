@@ -407,7 +407,7 @@ bool Server::WaitListening(int timeout_ms, std::string* error) {
         return true;
       }
     }
-    SleepMs(5);
+    SleepMs(2);
   }
   *error = "server did not accept connections on port " + std::to_string(port_) + " within " +
            std::to_string(timeout_ms) + " ms\nlog since the start:\n" + LogSinceStart();
