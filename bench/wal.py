@@ -488,7 +488,8 @@ def main():
     args.tally = os.path.join(workdir, "tally-server")
     shutil.copy2(tally_src, args.tally)  # one build for the whole run
     pool = Servers(args, workdir)
-    t_start = time.monotonic()
+    t_start, load_start = time.monotonic(), os.getloadavg()
+    print(f"load average at start: {load_start[0]:.2f} (other work on the machine skews every figure)")
     results = {}
     try:
         if not args.skip_durability:
@@ -513,7 +514,8 @@ def main():
         pool.end_all()
         shutil.rmtree(workdir, ignore_errors=True)
     elapsed = time.monotonic() - t_start
-    print(f"\ntotal {elapsed:.0f} s")
+    load_end = os.getloadavg()
+    print(f"\ntotal {elapsed:.0f} s; load average over the last 5 minutes at the end: {load_end[1]:.2f}")
     if ERRORS:
         print("ERRORS:")
         for where, msg in ERRORS:
@@ -521,7 +523,8 @@ def main():
     if args.json:
         meta = {k: getattr(args, k) for k in ("rounds", "quick", "tests", "clients", "keyspace", "seconds", "probe",
                                               "strings", "hash_fields", "zset_members", "workers", "redis")}
-        meta.update(tally=tally_src, git=git_state(), cores=os.cpu_count(), elapsed_s=round(elapsed, 1),
+        meta.update(loadavg_start=load_start, loadavg_end=load_end, tally=tally_src, git=git_state(),
+                    cores=os.cpu_count(), elapsed_s=round(elapsed, 1),
                     time=time.strftime("%Y-%m-%d %H:%M:%S"),
                     redis_version=subprocess.run([args.redis, "--version"], capture_output=True,
                                                  text=True).stdout.strip())
