@@ -16,7 +16,7 @@ INTEG_SRCS := $(wildcard tests/integration_*.cpp) tests/harness.cpp
 INTEG_OBJS := $(INTEG_SRCS:%.cpp=$(BUILD)/%.o)
 SERVER := $(if $(filter build,$(BUILD)),tally-server,$(BUILD)/tally-server)
 
-.PHONY: all test unit integration asan tsan run clean deps bench
+.PHONY: all test unit integration asan tsan run clean deps bench bench-wal
 all: $(SERVER)
 
 $(SERVER): $(BUILD)/server.o $(LIB_OBJS)
@@ -68,6 +68,10 @@ run: $(SERVER)
 
 bench: $(SERVER)
 	python3 bench/compare.py
+
+# The write-ahead log's cost (log off / everysec / always) and recovery time, next to redis-server.
+bench-wal: $(SERVER)
+	python3 bench/wal.py
 
 clean:
 	rm -rf build build-asan build-tsan tally-server
