@@ -5,7 +5,8 @@
 //   body = u64 seq | u32 shard | u32 db | u8 op | u32 key_len | key | payload (the rest, by op).
 // Records are effects, not requests: a string is logged as its whole new value with its absolute
 // expiry, hash and sorted-set changes as the fields/members they leave behind, so applying a record
-// twice, or one that a snapshot already holds, changes nothing.
+// twice, or one that a snapshot already holds, changes nothing (SWAPDB, which swaps back, is the one
+// exception: recovery never applies a record a shard's snapshot holds, see wal.h).
 #pragma once
 
 #include <cstddef>
@@ -37,7 +38,6 @@ struct FileHeader {
 inline constexpr uint32_t kBatchMagic = 0x48435442;  // "BTCH"
 inline constexpr std::size_t kBatchHeaderSize = 32;
 inline constexpr std::size_t kRecordHeaderSize = 8;
-inline constexpr std::size_t kMaxRecordBody = std::size_t{1} << 34;  // sanity bound when reading
 
 enum class WalOp : uint8_t {
   kDel = 1,        // the key is gone
