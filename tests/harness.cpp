@@ -232,8 +232,16 @@ bool Server::StartOnce(std::string* error, bool* retry) {
     if (ListensOn(pid_, port_)) {
       int fd = ConnectTcp(port_);
       if (fd >= 0) {
+        // A server that listens may still be loading its data (-LOADING): the tests want it loaded.
+        bool loading = false;
+        if (write(fd, "PING\r\n", 6) == 6) {
+          char buf[64] = {};
+          timeval tv{2, 0};
+          setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+          loading = read(fd, buf, sizeof buf - 1) > 0 && std::string_view(buf).starts_with("-LOADING");
+        }
         close(fd);
-        return true;
+        if (!loading) return true;
       }
     }
     SleepMs(10);
