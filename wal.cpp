@@ -50,7 +50,7 @@ void Wal::start() {
       cfg_.appendonly.store(false);  // open_log said why; writes stay in memory only
     }
   }
-  writer_ = std::jthread([this](std::stop_token st) { writer_loop(st); });
+  writer_ = std::make_unique<ThreadPool>(1, [this](std::stop_token st, int) { writer_loop(st); });
 }
 
 void Wal::stop() {
@@ -59,14 +59,15 @@ void Wal::stop() {
     rw_cv_.wait(lock, [this] { return !rewriting_; });
   }
   if (rewrite_thread_.joinable()) rewrite_thread_.join();
-  if (writer_.joinable()) {
-    writer_.request_stop();
+  if (writer_) {
+    writer_->request_stop();
     {
       std::lock_guard lock(mu_);
       kicked_ = true;
     }
     cv_.notify_all();
-    writer_.join();
+    writer_->join();
+    writer_.reset();
   }
   ks_.set_log_sink(nullptr);
   if (fd_ >= 0) ::close(fd_);

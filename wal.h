@@ -25,12 +25,14 @@
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "db.h"
+#include "thread_pool.h"
 #include "wal_format.h"
 
 namespace tally {
@@ -159,7 +161,7 @@ class Wal final : public LogSink {
   uint64_t seq_at_save_ = 1;
   std::jthread rewrite_thread_;
 
-  std::jthread writer_;  // last: started by start(), joined by stop()
+  std::unique_ptr<ThreadPool> writer_;  // last: one thread, started by start(), joined by stop()
 };
 
 // `tally-server --check-wal DIR [--fix]`: reports every file's state, truncates a damaged log at
