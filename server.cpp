@@ -611,8 +611,8 @@ int run_server(ServerState& state) {
   }  // joins the workers
   state.clients.wake_worker = nullptr;
   state.blocking.notify = nullptr;
+  wal.stop();  // what the workers wrote reaches the file; the writer may still wake the (joined) workers
   wal.set_on_durable(nullptr);
-  wal.stop();  // what the workers wrote reaches the file
   state.wal = nullptr;
   workers.clear();
   close(listen_fd);
