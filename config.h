@@ -40,6 +40,7 @@ struct Config {
   std::atomic<int64_t> auto_aof_rewrite_percentage{100};  // log growth over the snapshot that triggers compaction
   std::atomic<int64_t> auto_aof_rewrite_min_size{64LL << 20};
   std::atomic<int64_t> wal_write_interval_ms{1};  // everysec/no: at most one log write() per interval
+  std::atomic<int64_t> wal_group_commit_us{1000};  // always: longest wait after an fsync for more writes
   std::atomic<bool> aof_load_truncated{true};   // a torn last batch is cut off (else the start stops)
   std::atomic<bool> wal_load_corrupt{false};    // load up to damage in the middle of a log (else stop)
   std::atomic<int> loglevel{2};  // 0 debug, 1 verbose, 2 notice (default), 3 warning (Redis order)

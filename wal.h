@@ -126,9 +126,11 @@ class Wal final : public LogSink {
   std::vector<std::string> carry_;     // per shard: records taken but not yet below a round's end
   std::string pending_;                // a gathered batch not yet written
   uint64_t pending_end_ = 0;
+  uint32_t last_batch_records_ = 0;
   bool unsynced_ = false;
   int64_t last_fail_log_ms_ = 0;
   std::chrono::steady_clock::time_point last_write_{};
+  std::chrono::steady_clock::time_point last_sync_end_{};
   int64_t last_fsync_ms_ = 0;
   std::atomic<bool> logging_on_{false};  // written by the writer thread (and start())
 
