@@ -129,6 +129,15 @@ HNode* drain_slot(DbSlot& s) {
   return s.table.release_all();
 }
 
+// Swaps one shard's parts of databases a and b. REQUIRES: the shard's lock is held.
+void swap_slots(Shard& s, int a, int b) {
+  DbSlot& x = s.dbs[static_cast<std::size_t>(a)];
+  DbSlot& y = s.dbs[static_cast<std::size_t>(b)];
+  x.table.swap(y.table);
+  x.ttl.swap(y.ttl);  // heap refs point into entries, which do not move
+  std::swap(x.ttl_sum_ms, y.ttl_sum_ms);
+}
+
 // A deep copy of e's value into `to` (a fresh entry).
 void copy_value(const Entry* from, Entry* to) {
   to->lru = from->lru;
@@ -255,11 +264,7 @@ void Keyspace::flush_shard(uint32_t index, int db) {
 
 void Keyspace::swap_shard_dbs(uint32_t index, int a, int b) {
   std::lock_guard lock(shards_[index]->mu);
-  DbSlot& x = shards_[index]->dbs[static_cast<std::size_t>(a)];
-  DbSlot& y = shards_[index]->dbs[static_cast<std::size_t>(b)];
-  x.table.swap(y.table);
-  x.ttl.swap(y.ttl);  // heap refs point into entries, which do not move
-  std::swap(x.ttl_sum_ms, y.ttl_sum_ms);
+  swap_slots(*shards_[index], a, b);
 }
 
 Keyspace::~Keyspace() {
@@ -332,13 +337,7 @@ void Keyspace::free_detached(std::vector<HNode*> chains, bool async) {
 
 void Keyspace::swap_db(int a, int b) {
   for (auto& s : shards_) s->mu.lock();
-  for (auto& s : shards_) {
-    DbSlot& x = s->dbs[a];
-    DbSlot& y = s->dbs[b];
-    x.table.swap(y.table);
-    x.ttl.swap(y.ttl);  // heap refs point into entries, which do not move
-    std::swap(x.ttl_sum_ms, y.ttl_sum_ms);
-  }
+  for (auto& s : shards_) swap_slots(*s, a, b);
   log_whole(static_cast<int>(WalOp::kSwapDb), a, b);
   for (auto& s : shards_) s->mu.unlock();
   ring();
@@ -411,102 +410,19 @@ Txn::~Txn() {
   if (seq_) ks_.ring();
 }
 
-// ---- Txn: logging ----
-
-void Txn::mark(std::size_t i, int db, uint8_t how) {
-  if (!log_) return;
-  dirty_ = true;
-  if (db == db_) marks_[i] |= how;
-  else other_marks_.push_back({i, db, how});
-}
-
-uint64_t Txn::seq() {
-  if (!seq_) seq_ = ks_.take_seq(std::span<const uint32_t>(locked_, locked_count_));
-  return seq_;
-}
-
-void Txn::log_changes() {
-  for (std::size_t i = 0; i < keys_.size(); ++i)
-    if (marks_[i]) log_key(i, db_, marks_[i]);
-  for (const OtherDbMark& m : other_marks_) log_key(m.i, m.db, m.how);
-}
-
-// The key's whole value (or its deletion) when the value changed, else its new expiry.
-void Txn::log_key(std::size_t i, int db, uint8_t how) {
-  uint32_t shard = slots_[i].shard;
-  Shard& sh = ks_.shard(shard);
-  DbSlot& s = sh.dbs[db];
-  std::string_view key = keys_[i];
-  HNode* n = s.table.find(static_cast<uint32_t>(slots_[i].hash),
-                          [key](const HNode* node) { return key_equals(node, key); });
-  Entry* e = n ? entry_of(n) : nullptr;
-  uint64_t sq = seq();
-  int64_t expire = e && e->has_ttl() ? s.ttl.when(e->node.aux) : -1;
-  if (how & kMarkValue) {
-    if (e) put_entry_record(sh.wal_buf, sq, shard, static_cast<uint32_t>(db), e, expire);
-    else end_record(sh.wal_buf, begin_record(sh.wal_buf, sq, shard, static_cast<uint32_t>(db), WalOp::kDel, key));
-  } else if (e) {
-    std::size_t start = begin_record(sh.wal_buf, sq, shard, static_cast<uint32_t>(db), WalOp::kExpireAt, key);
-    put_u64(sh.wal_buf, static_cast<uint64_t>(expire));
-    end_record(sh.wal_buf, start);
-  } else {
-    return;  // only the TTL changed, and the key is gone since: its deletion is logged
-  }
-  sh.note_record(sq);
-}
-
-bool Txn::begin_field_record(std::size_t i, WalOp op, std::size_t* start) {
-  if (!log_ || (marks_[i] & kMarkValue)) return false;
-  Shard& sh = ks_.shard(slots_[i].shard);
-  uint64_t sq = seq();
-  sh.note_record(sq);
-  *start = begin_record(sh.wal_buf, sq, slots_[i].shard, static_cast<uint32_t>(db_), op, keys_[i]);
-  return true;
-}
-
-void Txn::log_hset(std::size_t i, std::string_view field, std::string_view value) {
-  std::size_t start;
-  if (!begin_field_record(i, WalOp::kHSet, &start)) return;
-  std::string& b = ks_.shard(slots_[i].shard).wal_buf;
-  put_str(b, field);
-  b.append(value);
-  end_record(b, start);
-}
-
-void Txn::log_hdel(std::size_t i, std::string_view field) {
-  std::size_t start;
-  if (!begin_field_record(i, WalOp::kHDel, &start)) return;
-  std::string& b = ks_.shard(slots_[i].shard).wal_buf;
-  b.append(field);
-  end_record(b, start);
-}
-
-void Txn::log_zadd(std::size_t i, std::string_view member, double score) {
-  std::size_t start;
-  if (!begin_field_record(i, WalOp::kZAdd, &start)) return;
-  std::string& b = ks_.shard(slots_[i].shard).wal_buf;
-  put_f64(b, score);
-  b.append(member);
-  end_record(b, start);
-}
-
-void Txn::log_zrem(std::size_t i, std::string_view member) {
-  std::size_t start;
-  if (!begin_field_record(i, WalOp::kZRem, &start)) return;
-  std::string& b = ks_.shard(slots_[i].shard).wal_buf;
-  b.append(member);
-  end_record(b, start);
-}
-
 DbSlot& Txn::slot(std::size_t i, int db) { return ks_.shard(slots_[i].shard).dbs[db]; }
+
+Entry* Txn::find_raw(std::size_t i, int db) {
+  std::string_view key = keys_[i];
+  HNode* n = slot(i, db).table.find(static_cast<uint32_t>(slots_[i].hash),
+                                    [key](const HNode* node) { return key_equals(node, key); });
+  return n ? entry_of(n) : nullptr;
+}
 
 Entry* Txn::lookup(std::size_t i, int db, Access access) {
   Shard& sh = ks_.shard(slots_[i].shard);
   DbSlot& s = sh.dbs[db];
-  std::string_view key = keys_[i];
-  HNode* n = s.table.find(static_cast<uint32_t>(slots_[i].hash),
-                          [key](const HNode* node) { return key_equals(node, key); });
-  Entry* e = n ? entry_of(n) : nullptr;
+  Entry* e = find_raw(i, db);
   if (e && e->has_ttl() && s.ttl.when(e->node.aux) <= now_) {
     delete_entry(s, e);
     ++sh.expired_keys;

@@ -326,8 +326,13 @@ class Txn {
 
   // Logging: which keys changed how, turned into records when the Txn ends (log_changes).
   enum Mark : uint8_t { kMarkValue = 1, kMarkTtl = 2 };
-  void mark(std::size_t i, int db, uint8_t how);
-  void mark(const Entry* e, int db, uint8_t how) { mark(index_of(e), db, how); }
+  void mark(std::size_t i, int db, uint8_t how) {
+    if (log_) mark_logged(i, db, how);
+  }
+  void mark(const Entry* e, int db, uint8_t how) {
+    if (log_) mark_logged(index_of(e), db, how);
+  }
+  void mark_logged(std::size_t i, int db, uint8_t how);
   uint64_t seq();  // this Txn's sequence number, taken on first use
   // Starts a field-level record for key i, or returns false when the key's whole value is logged anyway.
   bool begin_field_record(std::size_t i, WalOp op, std::size_t* start);
@@ -335,6 +340,7 @@ class Txn {
   void log_key(std::size_t i, int db, uint8_t how);
   enum class Access { kPeek, kProbe, kFind };
   Entry* lookup(std::size_t i, int db, Access access);
+  Entry* find_raw(std::size_t i, int db);  // the entry as stored, expired or not
 
   Txn(Keyspace& ks, int db, std::span<const std::string_view> keys, std::string_view single);
 

@@ -1,0 +1,17 @@
+// Sockets: the listening socket and printable endpoints (server.cpp's helpers).
+#pragma once
+
+#include <sys/socket.h>
+
+#include <string>
+
+namespace tally {
+
+struct Config;
+
+// "ip:port" of a socket address.
+std::string endpoint(const sockaddr_storage& ss);
+// A non-blocking listening socket on cfg.bind:cfg.port; -1 with errno set, or -2 for a bad address.
+int open_listener(const Config& cfg);
+
+}  // namespace tally

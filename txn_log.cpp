@@ -1,0 +1,89 @@
+// Txn's half of the write-ahead log (wal.h): which keys a command changed and how, turned into effect
+// records in their shards' log buffers before the Txn releases its locks.
+#include "db.h"
+
+namespace tally {
+
+void Txn::mark_logged(std::size_t i, int db, uint8_t how) {
+  dirty_ = true;
+  if (db == db_) marks_[i] |= how;
+  else other_marks_.push_back({i, db, how});
+}
+
+uint64_t Txn::seq() {
+  if (!seq_) seq_ = ks_.take_seq(std::span<const uint32_t>(locked_, locked_count_));
+  return seq_;
+}
+
+void Txn::log_changes() {
+  for (std::size_t i = 0; i < keys_.size(); ++i)
+    if (marks_[i]) log_key(i, db_, marks_[i]);
+  for (const OtherDbMark& m : other_marks_) log_key(m.i, m.db, m.how);
+}
+
+// The key's whole value (or its deletion) when the value changed, else its new expiry.
+void Txn::log_key(std::size_t i, int db, uint8_t how) {
+  uint32_t shard = slots_[i].shard;
+  Shard& sh = ks_.shard(shard);
+  DbSlot& s = sh.dbs[db];
+  std::string_view key = keys_[i];
+  Entry* e = find_raw(i, db);  // no expiry here: the Txn's lookups already applied it
+  uint64_t sq = seq();
+  int64_t expire = e && e->has_ttl() ? s.ttl.when(e->node.aux) : -1;
+  if (how & kMarkValue) {
+    if (e) put_entry_record(sh.wal_buf, sq, shard, static_cast<uint32_t>(db), e, expire);
+    else end_record(sh.wal_buf, begin_record(sh.wal_buf, sq, shard, static_cast<uint32_t>(db), WalOp::kDel, key));
+  } else if (e) {
+    std::size_t start = begin_record(sh.wal_buf, sq, shard, static_cast<uint32_t>(db), WalOp::kExpireAt, key);
+    put_u64(sh.wal_buf, static_cast<uint64_t>(expire));
+    end_record(sh.wal_buf, start);
+  } else {
+    return;  // only the TTL changed, and the key is gone since: its deletion is logged
+  }
+  sh.note_record(sq);
+}
+
+bool Txn::begin_field_record(std::size_t i, WalOp op, std::size_t* start) {
+  if (!log_ || (marks_[i] & kMarkValue)) return false;
+  Shard& sh = ks_.shard(slots_[i].shard);
+  uint64_t sq = seq();
+  sh.note_record(sq);
+  *start = begin_record(sh.wal_buf, sq, slots_[i].shard, static_cast<uint32_t>(db_), op, keys_[i]);
+  return true;
+}
+
+void Txn::log_hset(std::size_t i, std::string_view field, std::string_view value) {
+  std::size_t start;
+  if (!begin_field_record(i, WalOp::kHSet, &start)) return;
+  std::string& b = ks_.shard(slots_[i].shard).wal_buf;
+  put_str(b, field);
+  b.append(value);
+  end_record(b, start);
+}
+
+void Txn::log_hdel(std::size_t i, std::string_view field) {
+  std::size_t start;
+  if (!begin_field_record(i, WalOp::kHDel, &start)) return;
+  std::string& b = ks_.shard(slots_[i].shard).wal_buf;
+  b.append(field);
+  end_record(b, start);
+}
+
+void Txn::log_zadd(std::size_t i, std::string_view member, double score) {
+  std::size_t start;
+  if (!begin_field_record(i, WalOp::kZAdd, &start)) return;
+  std::string& b = ks_.shard(slots_[i].shard).wal_buf;
+  put_f64(b, score);
+  b.append(member);
+  end_record(b, start);
+}
+
+void Txn::log_zrem(std::size_t i, std::string_view member) {
+  std::size_t start;
+  if (!begin_field_record(i, WalOp::kZRem, &start)) return;
+  std::string& b = ks_.shard(slots_[i].shard).wal_buf;
+  b.append(member);
+  end_record(b, start);
+}
+
+}  // namespace tally
