@@ -240,13 +240,13 @@ void Keyspace::end_group() {
   if (sink_) sink_->appended();
 }
 
-void Keyspace::log_whole(int op, int db, int other) {
+void Keyspace::log_whole(WalOp op, int db, int other) {
   if (!logging()) return;
   uint64_t seq = take_seq(all_shards_);
   for (uint32_t i = 0; i < shards_.size(); ++i) {
     Shard& sh = *shards_[i];
-    std::size_t start = begin_record(sh.wal_buf, seq, i, static_cast<uint32_t>(std::max(db, 0)), static_cast<WalOp>(op), {});
-    if (op == static_cast<int>(WalOp::kSwapDb)) put_u32(sh.wal_buf, static_cast<uint32_t>(other));
+    std::size_t start = begin_record(sh.wal_buf, seq, i, static_cast<uint32_t>(std::max(db, 0)), op, {});
+    if (op == WalOp::kSwapDb) put_u32(sh.wal_buf, static_cast<uint32_t>(other));
     end_record(sh.wal_buf, start);
     sh.note_record(seq);
   }
@@ -308,7 +308,7 @@ void Keyspace::flush_db(int db, bool async) {
   std::vector<HNode*> chains;
   for (auto& s : shards_) s->mu.lock();
   for (auto& s : shards_) chains.push_back(drain_slot(s->dbs[db]));
-  log_whole(static_cast<int>(WalOp::kFlushDb), db, 0);
+  log_whole(WalOp::kFlushDb, db, 0);
   for (auto& s : shards_) s->mu.unlock();
   ring();
   free_detached(std::move(chains), async);
@@ -319,7 +319,7 @@ void Keyspace::flush_all(bool async) {
   for (auto& s : shards_) s->mu.lock();
   for (auto& s : shards_)
     for (DbSlot& slot : s->dbs) chains.push_back(drain_slot(slot));
-  log_whole(static_cast<int>(WalOp::kFlushAll), 0, 0);
+  log_whole(WalOp::kFlushAll, 0, 0);
   for (auto& s : shards_) s->mu.unlock();
   ring();
   free_detached(std::move(chains), async);
@@ -338,7 +338,7 @@ void Keyspace::free_detached(std::vector<HNode*> chains, bool async) {
 void Keyspace::swap_db(int a, int b) {
   for (auto& s : shards_) s->mu.lock();
   for (auto& s : shards_) swap_slots(*s, a, b);
-  log_whole(static_cast<int>(WalOp::kSwapDb), a, b);
+  log_whole(WalOp::kSwapDb, a, b);
   for (auto& s : shards_) s->mu.unlock();
   ring();
 }

@@ -217,7 +217,7 @@ class Keyspace {
  private:
   void free_detached(std::vector<HNode*> chains, bool async);
   // Appends a kFlushDb / kFlushAll / kSwapDb record for every shard. REQUIRES: all locks held.
-  void log_whole(int op, int db, int other);
+  void log_whole(WalOp op, int db, int other);
 
   int databases_;
   TaskQueue* background_ = nullptr;  // not owned; set once before serving

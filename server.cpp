@@ -94,7 +94,7 @@ class Worker {
   void release_durable();
  public:
   // Whether clients of this worker wait for the log (the log writer wakes the worker when so).
-  bool awaits_durability() const { return has_waiters_.load(std::memory_order_relaxed); }
+  bool awaits_durability() const { return has_waiters_.load(std::memory_order_seq_cst); }
   // Queues a blocked client of this worker for a re-run (from any thread) and wakes the loop.
   void enqueue_ready(Client* c, uint64_t id) {
     {
@@ -283,6 +283,9 @@ void Worker::hold_for_durability(Client& c) {
   c.durable_wait = std::max(c.durable_wait, need);
   has_waiters_.store(true, std::memory_order_seq_cst);
   wal->appended();
+  // The writer publishes durable_seq, then looks at has_waiters_ (both seq_cst); we set has_waiters_,
+  // then look at durable_seq: one of us sees the other, so a release is never missed.
+  if (wal->durable_seq() >= c.durable_wait) release_durable();
 }
 
 void Worker::release_durable() {
@@ -325,6 +328,7 @@ std::size_t Worker::run_commands(Client& c, const char* data, std::size_t len) {
 }
 
 bool Worker::flush(Client& c) {
+  if (c.closed) return false;       // its fd number may already belong to someone else
   if (c.durable_wait) return true;  // release_durable() sends it
   while (!c.out.empty()) {
     ssize_t n = write(c.fd, c.out.data(), c.out.size());

@@ -247,7 +247,7 @@ bool Wal::wait_log_synced() {
 }
 
 void Wal::publish_durable(uint64_t seq) {
-  durable_.store(seq, std::memory_order_release);
+  durable_.store(seq, std::memory_order_seq_cst);  // before on_durable_ reads the workers' flags
   if (on_durable_) on_durable_();
 }
 

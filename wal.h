@@ -81,7 +81,7 @@ class Wal final : public LogSink {
 
   void appended() override;  // the request path's doorbell: cheap unless the writer sleeps
   // Every change with a lower sequence number is on disk (always) or written to the file (others).
-  uint64_t durable_seq() const { return durable_.load(std::memory_order_acquire); }
+  uint64_t durable_seq() const { return durable_.load(std::memory_order_seq_cst); }
   bool always() const;
   // Called on the writer thread whenever durable_seq() advances.
   void set_on_durable(std::function<void()> fn) { on_durable_ = std::move(fn); }
