@@ -380,7 +380,8 @@ std::string Wal::rewrite(bool wait, bool is_save) {
   rewrite_thread_ = std::jthread([this, is_save] { do_rewrite(is_save); });
   if (!wait) return "";
   rw_cv_.wait(lock, [this] { return !rewriting_; });
-  return last_rewrite_ok_ ? "" : "ERR " + last_rewrite_error_;
+  if (last_rewrite_ok_) return "";
+  return is_save ? "ERR" : "ERR " + last_rewrite_error_;  // SAVE answers a bare -ERR, as Redis; the log says why
 }
 
 void Wal::do_rewrite(bool is_save) {

@@ -135,6 +135,32 @@ TEST_F(WalMisconfTest, EverysecRefusesWritesUntilTheLogCanBeWrittenAgain) {
   EXPECT_EQ(lost, 0u) << "of " << acked.size() << " acknowledged writes";
 }
 
+// A snapshot that cannot be written (here: bigger than the file-size limit, while the small log
+// writes still fit) fails SAVE with Redis's bare -ERR, makes SHUTDOWN SAVE refuse to stop, shows in
+// INFO, and loses nothing: the log generations it started from stay.
+TEST_F(WalMisconfTest, FailedSnapshotRefusesSaveAndShutdownSave) {
+  auto s = StartWal({}, {}, 6000);  // a snapshot's trailer alone is 8 KB with 1024 shards
+  ASSERT_TRUE(s);
+  {
+    Client c(s->port());
+    for (int i = 0; i < 5; ++i) ExpectOk(Cmd(c, {"SET", "k" + std::to_string(i), "v" + std::to_string(i)}));
+    ExpectError(Cmd(c, {"SAVE"}), "ERR");
+    ExpectError(Cmd(c, {"SHUTDOWN", "SAVE"}), "ERR Errors trying to SHUTDOWN. Check logs.");
+    ASSERT_TRUE(s->Alive()) << "SHUTDOWN SAVE stopped the server although the save failed";
+    std::string info = Info(c, "persistence");
+    EXPECT_EQ(InfoField(info, "rdb_last_bgsave_status"), "err") << info;
+    EXPECT_EQ(InfoField(info, "aof_last_write_status"), "ok") << info;
+    ExpectOk(Cmd(c, {"SET", "after", "failed-save"}));
+    SleepMs(1200);  // everysec: the last write reaches the file
+  }
+  ASSERT_TRUE(s->Kill9());
+  s->SetFileSizeLimit(0);
+  ASSERT_TRUE(RestartLoaded(*s));
+  Client c(s->port());
+  for (int i = 0; i < 5; ++i) ExpectBulk(Cmd(c, {"GET", "k" + std::to_string(i)}), "v" + std::to_string(i));
+  ExpectBulk(Cmd(c, {"GET", "after"}), "failed-save");
+}
+
 TEST_F(WalMisconfTest, AlwaysExitsOnAFailedWrite) {
   auto s = StartWal({"--appendfsync", "always"}, {}, kFileLimit);
   ASSERT_TRUE(s);
