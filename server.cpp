@@ -557,7 +557,7 @@ int run_server(ServerState& state) {
         log_line(LogLevel::kWarning, error);
         std::_Exit(1);
       }
-      wal.start();
+      if (!wal.start()) std::_Exit(1);  // as Redis: no start without the log it was asked to keep
       state.loading.loading.store(false);
       log_line(LogLevel::kNotice, "DB loaded from disk: " + std::to_string((now_ms() - started) / 1000.0).substr(0, 5) +
                                       " seconds (" + std::to_string(state.keyspace->dbsize(0)) + " keys in db 0)");

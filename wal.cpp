@@ -38,19 +38,17 @@ std::string Wal::write_error() const {
   return write_error_;
 }
 
-void Wal::start() {
+bool Wal::start() {
   written_end_ = ks_.next_seq();
   durable_.store(written_end_);
-  ks_.set_log_sink(this);
   if (cfg_.appendonly.load()) {
-    if (open_log(std::max<uint64_t>(gen_.load(), 1))) {
-      ks_.set_logging(true);
-      logging_on_ = true;
-    } else {
-      cfg_.appendonly.store(false);  // open_log said why; writes stay in memory only
-    }
+    if (!open_log(std::max<uint64_t>(gen_.load(), 1))) return false;  // open_log said why
+    ks_.set_logging(true);
+    logging_on_ = true;
   }
+  ks_.set_log_sink(this);
   writer_ = std::make_unique<ThreadPool>(1, [this](std::stop_token st, int) { writer_loop(st); });
+  return true;
 }
 
 void Wal::stop() {

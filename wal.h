@@ -74,8 +74,9 @@ class Wal final : public LogSink {
   static bool probe_layout(const std::string& dir, FileHeader* out);
   // Loads the newest snapshot and replays the logs after it. Returns "" or why the start must stop.
   std::string recover(LoadProgress* progress);
-  // Starts the writer; logging begins when appendonly is yes. REQUIRES: recover() succeeded.
-  void start();
+  // Starts the writer; logging begins when appendonly is yes. False (and logged) when the log
+  // cannot be opened. REQUIRES: recover() succeeded.
+  bool start();
   // Writes and fsyncs what is buffered, then stops the writer and any rewrite.
   void stop();
 

@@ -161,6 +161,17 @@ TEST_F(WalMisconfTest, FailedSnapshotRefusesSaveAndShutdownSave) {
   ExpectBulk(Cmd(c, {"GET", "after"}), "failed-save");
 }
 
+// The log cannot even be opened (its directory cannot be created): the server must not run without the
+// log it was asked to keep; it says why and exits, as Redis does.
+TEST_F(WalMisconfTest, UnopenableLogStopsTheStart) {
+  Server s({"--appendonly", "yes", "--appenddirname", "no/such/parent"});
+  std::string err;
+  ASSERT_TRUE(s.Launch(&err)) << err;
+  ASSERT_TRUE(s.WaitExit(10000)) << "the server runs without the log it was asked to keep";
+  EXPECT_GT(s.exit_code(), 0) << s.exit_description();
+  EXPECT_NE(s.LogSinceStart().find("Can't open the append only file"), std::string::npos) << s.LogSinceStart();
+}
+
 TEST_F(WalMisconfTest, AlwaysExitsOnAFailedWrite) {
   auto s = StartWal({"--appendfsync", "always"}, {}, kFileLimit);
   ASSERT_TRUE(s);
