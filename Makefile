@@ -69,8 +69,12 @@ run: $(SERVER)
 	@mkdir -p data
 	./$(SERVER) --port 6379 --dir ./data
 
+# The issue-5 suite, log off, then everysec, then always (each a JSON file in bench/results/).
+BENCH_TESTS = ping_inline,ping_mbulk,set,get,incr,mset,hset,zadd,zpopmin,hget_big,zscore_big,zrange_100,zrevrank_big
 bench: $(SERVER)
-	python3 bench/compare.py
+	python3 bench/compare.py -t $(BENCH_TESTS) --json bench/results/latest-off.json --baseline bench/results/baseline.json
+	python3 bench/compare.py -t $(BENCH_TESTS) --appendonly yes --appendfsync everysec --json bench/results/latest-everysec.json
+	python3 bench/compare.py -t $(BENCH_TESTS) --appendonly yes --appendfsync always --json bench/results/latest-always.json
 
 # The write-ahead log's cost (log off / everysec / always) and recovery time, next to redis-server.
 bench-wal: $(SERVER)

@@ -10,6 +10,8 @@ requests/s, p50/p99 latency and CPU microseconds per request for both, with Tall
 Standard library only. Usage:
   python3 bench/compare.py                       # default suite, -P 1 and -P 16, 3 rounds
   python3 bench/compare.py -t set,get -P 16 --rounds 5 --requests 200000
+  python3 bench/compare.py -t hget_big,zscore_big,zrange_100,zrevrank_big   # on a 100k-field hash / zset
+  python3 bench/compare.py --appendonly yes --appendfsync always              # both servers logging
 """
 import argparse
 import csv
@@ -26,6 +28,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from servers import Server, cpu_seconds  # noqa: E402
+from memory import encode, send_all  # noqa: E402
 
 
 def start_servers(args, workdir):
@@ -51,13 +54,24 @@ def run_benchmark(server, test, pipeline, args):
     return {"rps": rps, "p50": float(row[4]), "p99": float(row[6]), "cpu_us_per_req": cpu * 1e6 / args.requests}
 
 
-# Tests that redis-benchmark does not name with -t: the command line after the options.
+# Tests that redis-benchmark does not name with -t: the command line after the options. They read
+# `bighash` (one field per -r value) and `bigzset` (one member per -r value), which load_big() writes.
 CUSTOM = {
     "hget_big": ["hget", "bighash", "field:__rand_int__"],
     "zscore_big": ["zscore", "bigzset", "member:__rand_int__"],
     "zrange_100": ["zrange", "bigzset", "0", "99", "withscores"],
     "zrevrank_big": ["zrevrank", "bigzset", "member:__rand_int__"],
 }
+
+
+def load_big(server, keyspace):
+    """Writes bighash and bigzset with the names redis-benchmark's __rand_int__ produces (12 digits)."""
+    commands = []
+    for i in range(keyspace):
+        name = "%012d" % i
+        commands.append(encode("HSET", "bighash", "field:" + name, "value:" + name))
+        commands.append(encode("ZADD", "bigzset", i * 7 % keyspace, "member:" + name))
+    send_all(server.port, commands)
 
 
 def summarize(samples):
@@ -86,6 +100,9 @@ def main():
     tally, redis = start_servers(args, workdir)
     results = {}
     try:
+        if any(t in CUSTOM for t in args.tests.split(",")):
+            for srv in (tally, redis):
+                load_big(srv, args.keyspace)
         for pipeline in [int(x) for x in args.pipelines.split(",")]:
             for test in args.tests.split(","):
                 samples = {"tally": [], "redis": []}
