@@ -233,12 +233,23 @@ bool Server::StartOnce(std::string* error, bool* retry) {
       int fd = ConnectTcp(port_);
       if (fd >= 0) {
         // A server that listens may still be loading its data (-LOADING): the tests want it loaded.
+        // With a password, NOAUTH comes before LOADING, so the probe authenticates first.
         bool loading = false;
-        if (write(fd, "PING\r\n", 6) == 6) {
-          char buf[64] = {};
+        std::string probe = "PING\r\n";
+        for (size_t i = 0; i + 1 < extra_.size(); ++i)
+          if (extra_[i] == "--requirepass") probe = "AUTH " + extra_[i + 1] + "\r\n" + probe;
+        if (write(fd, probe.data(), probe.size()) == static_cast<ssize_t>(probe.size())) {
+          char buf[256] = {};
           timeval tv{2, 0};
           setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-          loading = read(fd, buf, sizeof buf - 1) > 0 && std::string_view(buf).starts_with("-LOADING");
+          std::string got;
+          for (size_t lines = 0; lines < (probe.size() > 6 ? 2u : 1u);) {  // one reply line per command
+            ssize_t n = read(fd, buf, sizeof buf - 1);
+            if (n <= 0) break;
+            got.append(buf, static_cast<size_t>(n));
+            lines = static_cast<size_t>(std::count(got.begin(), got.end(), '\n'));
+          }
+          loading = got.find("-LOADING") != std::string::npos;
         }
         close(fd);
         if (!loading) return true;
