@@ -532,7 +532,7 @@ std::size_t Txn::index_of(const Entry* e) const {
 }
 
 int64_t Txn::expire_of(const Entry* e) const {
-  return e->has_ttl() ? slot_of(e, db_).ttl.when(e->node.aux) : -1;
+  return slot_of(e, db_).expiry_of(e);
 }
 
 void Txn::set_expire(Entry* e, int64_t when_ms) { set_expire_in(e, db_, when_ms); }
@@ -586,7 +586,7 @@ bool Txn::copy(std::size_t from, std::size_t to, int dst_db, bool replace) {
     erase_in(to, dst_db);
     e = lookup(from, db_, Access::kPeek);  // still there: erasing `to` cannot delete `from` (different key or db)
   }
-  int64_t when = e->has_ttl() ? slot(from, db_).ttl.when(e->node.aux) : -1;
+  int64_t when = slot(from, db_).expiry_of(e);
   Entry* dup = alloc_entry(keys_[to], static_cast<uint32_t>(slots_[to].hash));
   copy_value(e, dup);
   attach_entry(slot(to, dst_db), dup, when);

@@ -109,6 +109,9 @@ struct DbSlot {
   HashTable table;
   TtlHeap ttl;
   long double ttl_sum_ms = 0;  // sum of the heap's expiry times, for INFO keyspace avg_ttl
+
+  // Expiry of e (an entry of this slot): absolute ms, or -1 if none.
+  int64_t expiry_of(const Entry* e) const { return e->has_ttl() ? ttl.when(e->node.aux) : -1; }
 };
 
 class Shard {
@@ -334,8 +337,9 @@ class Txn {
   }
   void mark_logged(std::size_t i, int db, uint8_t how);
   uint64_t seq();  // this Txn's sequence number, taken on first use
-  // Starts a field-level record for key i, or returns false when the key's whole value is logged anyway.
-  bool begin_field_record(std::size_t i, WalOp op, std::size_t* start);
+  // Starts a field-level record for key i and returns the buffer to finish it in, or nullptr when
+  // the key's whole value is logged anyway.
+  std::string* begin_field_record(std::size_t i, WalOp op, std::size_t* start);
   void log_changes();
   void log_key(std::size_t i, int db, uint8_t how);
   enum class Access { kPeek, kProbe, kFind };

@@ -25,11 +25,10 @@ void Txn::log_changes() {
 void Txn::log_key(std::size_t i, int db, uint8_t how) {
   uint32_t shard = slots_[i].shard;
   Shard& sh = ks_.shard(shard);
-  DbSlot& s = sh.dbs[db];
   std::string_view key = keys_[i];
   Entry* e = find_raw(i, db);  // no expiry here: the Txn's lookups already applied it
   uint64_t sq = seq();
-  int64_t expire = e && e->has_ttl() ? s.ttl.when(e->node.aux) : -1;
+  int64_t expire = e ? sh.dbs[db].expiry_of(e) : -1;
   if (how & kMarkValue) {
     if (e) put_entry_record(sh.wal_buf, sq, shard, static_cast<uint32_t>(db), e, expire);
     else end_record(sh.wal_buf, begin_record(sh.wal_buf, sq, shard, static_cast<uint32_t>(db), WalOp::kDel, key));
@@ -43,47 +42,41 @@ void Txn::log_key(std::size_t i, int db, uint8_t how) {
   sh.note_record(sq);
 }
 
-bool Txn::begin_field_record(std::size_t i, WalOp op, std::size_t* start) {
-  if (!log_ || (marks_[i] & kMarkValue)) return false;
+std::string* Txn::begin_field_record(std::size_t i, WalOp op, std::size_t* start) {
+  if (!log_ || (marks_[i] & kMarkValue)) return nullptr;
   Shard& sh = ks_.shard(slots_[i].shard);
   uint64_t sq = seq();
   sh.note_record(sq);
   *start = begin_record(sh.wal_buf, sq, slots_[i].shard, static_cast<uint32_t>(db_), op, keys_[i]);
-  return true;
+  return &sh.wal_buf;
 }
 
 void Txn::log_hset(std::size_t i, std::string_view field, std::string_view value) {
   std::size_t start;
-  if (!begin_field_record(i, WalOp::kHSet, &start)) return;
-  std::string& b = ks_.shard(slots_[i].shard).wal_buf;
-  put_str(b, field);
-  b.append(value);
-  end_record(b, start);
+  std::string* b = begin_field_record(i, WalOp::kHSet, &start);
+  if (!b) return;
+  put_str(*b, field);
+  b->append(value);
+  end_record(*b, start);
 }
 
 void Txn::log_hdel(std::size_t i, std::string_view field) {
   std::size_t start;
-  if (!begin_field_record(i, WalOp::kHDel, &start)) return;
-  std::string& b = ks_.shard(slots_[i].shard).wal_buf;
-  b.append(field);
-  end_record(b, start);
+  if (std::string* b = begin_field_record(i, WalOp::kHDel, &start)) end_record(b->append(field), start);
 }
 
 void Txn::log_zadd(std::size_t i, std::string_view member, double score) {
   std::size_t start;
-  if (!begin_field_record(i, WalOp::kZAdd, &start)) return;
-  std::string& b = ks_.shard(slots_[i].shard).wal_buf;
-  put_f64(b, score);
-  b.append(member);
-  end_record(b, start);
+  std::string* b = begin_field_record(i, WalOp::kZAdd, &start);
+  if (!b) return;
+  put_f64(*b, score);
+  b->append(member);
+  end_record(*b, start);
 }
 
 void Txn::log_zrem(std::size_t i, std::string_view member) {
   std::size_t start;
-  if (!begin_field_record(i, WalOp::kZRem, &start)) return;
-  std::string& b = ks_.shard(slots_[i].shard).wal_buf;
-  b.append(member);
-  end_record(b, start);
+  if (std::string* b = begin_field_record(i, WalOp::kZRem, &start)) end_record(b->append(member), start);
 }
 
 }  // namespace tally

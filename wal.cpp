@@ -33,7 +33,7 @@ std::string Wal::path(uint64_t gen, const char* ext) const { return gen_path(dir
 bool Wal::always() const { return logging_on_ && cfg_.appendfsync.load() == FsyncPolicy::kAlways; }
 
 std::string Wal::write_error() const {
-  if (!failed_.load(std::memory_order_relaxed)) return "";
+  if (!failing()) return "";
   std::lock_guard lock(mu_);
   return write_error_;
 }
@@ -440,8 +440,7 @@ std::string Wal::write_snapshot(uint64_t gen, uint64_t* bytes) {
         DbSlot& slot = sh.dbs[db];
         slot.table.for_each([&](const HNode* n) {
           const Entry* e = entry_of(n);
-          int64_t expire = e->has_ttl() ? slot.ttl.when(e->node.aux) : -1;
-          put_entry_record(buf, shard_seq[s], s, static_cast<uint32_t>(db), e, expire);
+          put_entry_record(buf, shard_seq[s], s, static_cast<uint32_t>(db), e, slot.expiry_of(e));
           ++records;
         });
       }

@@ -86,8 +86,10 @@ class Wal final : public LogSink {
   bool always() const;
   // Called on the writer thread whenever durable_seq() advances.
   void set_on_durable(std::function<void()> fn) { on_durable_ = std::move(fn); }
-  // Why writes are refused ("" when they are not): the last write or fsync failed.
+  // Why writes are refused ("" when they are not): the last write or fsync failed. failing() is the
+  // cheap test for the request path.
   std::string write_error() const;
+  bool failing() const { return failed_.load(std::memory_order_relaxed); }
 
   // Snapshot + new log: BGREWRITEAOF / BGSAVE (wait = false) or SAVE (wait = true). Returns "" when
   // started (or, waiting, done), else the error reply text.
