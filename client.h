@@ -11,11 +11,14 @@
 #include <string>
 #include <string_view>
 #include <map>
+#include <memory>
 
 #include "buffer.h"
 #include "protocol.h"
 
 namespace tally {
+
+struct AclUser;
 
 struct Client {
   Client(uint64_t id_, int fd_) : id(id_), fd(fd_), writer(&out) {}
@@ -36,6 +39,11 @@ struct Client {
   std::atomic<uint64_t> qbuf_bytes{0}, obuf_bytes{0};
   std::atomic<const char*> last_cmd{"NULL"};  // a Command::full_name: lives as long as the table
   bool authenticated = true;
+  // ACL (acl.h): the user this connection runs as, the Acl::epoch() it was read at, and whether it
+  // may run anything on any key (the one flag dispatch tests in the common case).
+  std::shared_ptr<const AclUser> user;
+  uint64_t acl_epoch = 0;
+  bool acl_unrestricted = true;
   bool close_after_reply = false;   // QUIT, protocol error
   bool want_write = false;          // EPOLLOUT armed: the socket's send buffer was full
   bool closed = false;              // closed by its worker; freed when the current event batch ends
@@ -64,6 +72,7 @@ struct Client {
 
   mutable std::mutex meta_mu;  // guards the strings below
   std::string name, lib_name, lib_ver;
+  std::string user_name = "default";  // the ACL user's name, for CLIENT LIST and ACL LOG
 
   Buffer in;
   Buffer out;

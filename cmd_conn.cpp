@@ -32,20 +32,32 @@ void cmd_select(Ctx& c) {
   c.out.ok();
 }
 
-// Checks a username/password pair against the default user, which is the only user for now.
-bool credentials_ok(Ctx& c, std::string_view user, std::string_view pass) {
-  std::string required = c.server.config.get_requirepass();
-  if (user != "default") return false;
-  return required.empty() || pass == required;
+// AUTH / HELLO AUTH: on success the client runs as the user; a failure is logged (ACL LOG, reason
+// "auth") with the name that was tried.
+bool authenticate(Ctx& c, std::string_view user, std::string_view pass) {
+  std::shared_ptr<const AclUser> u = c.server.acl.authenticate(user, pass);
+  if (u) {
+    acl_set_client_user(c.server.acl, c.client, std::move(u));
+    c.client.authenticated = true;
+    return true;
+  }
+  AclLogEntry e;
+  e.reason = "auth";
+  e.context = c.client.multi.active ? "multi" : "toplevel";
+  e.object = std::string(c.arg(0));
+  e.username = std::string(user);
+  e.ctime_ms = now_ms();
+  e.client_info = client_info_line(c.client);
+  c.server.acl.log(std::move(e), static_cast<std::size_t>(c.server.config.acllog_max_len.load()));
+  return false;
 }
 
 void cmd_auth(Ctx& c) {
   if (c.argc() > 3) return c.out.error(err::kSyntax);
   std::string_view user = c.argc() == 3 ? c.arg(1) : std::string_view("default");
   std::string_view pass = c.arg(c.argc() - 1);
-  if (c.argc() == 2 && c.server.config.get_requirepass().empty()) return c.out.error(err::kAuthNoPassword);
-  if (!credentials_ok(c, user, pass)) return c.out.error(err::kWrongPass);
-  c.client.authenticated = true;
+  if (c.argc() == 2 && c.server.acl.default_nopass()) return c.out.error(err::kAuthNoPassword);
+  if (!authenticate(c, user, pass)) return c.out.error(err::kWrongPass);
   c.out.ok();
 }
 
@@ -101,10 +113,7 @@ void cmd_hello(Ctx& c) {
       return c.out.error(err::hello_option(c.arg(i)));
     }
   }
-  if (has_auth) {
-    if (!credentials_ok(c, user, pass)) return c.out.error(err::kWrongPass);
-    c.client.authenticated = true;
-  }
+  if (has_auth && !authenticate(c, user, pass)) return c.out.error(err::kWrongPass);
   if (!c.client.authenticated) return c.out.error(err::kHelloNoAuth);
   if (has_name && !valid_client_name(name)) return c.out.error(err::kClientNameSpaces);
   if (has_name) set_client_name(c.client, name);
@@ -121,22 +130,30 @@ void cmd_reset(Ctx& c) {
   c.client.resp.store(2);
   c.out.set_resp(2);
   set_client_name(c.client, "");
-  c.client.authenticated = c.server.config.get_requirepass().empty();
+  acl_set_client_user(c.server.acl, c.client, c.server.acl.find("default"));
+  c.client.authenticated = c.server.acl.default_login();
   c.out.simple("RESET");
 }
 
 // ---- CLIENT ----
 
 std::string client_line(const ServerState& s, Client& cl) {
+  (void)s;
+  return client_info_line(cl);
+}
+
+}  // namespace
+
+std::string client_info_line(Client& cl) {
   int64_t now = now_ms();
-  std::string name, lib_name, lib_ver;
+  std::string name, lib_name, lib_ver, user;
   {
     std::lock_guard lock(cl.meta_mu);
     name = cl.name;
     lib_name = cl.lib_name;
     lib_ver = cl.lib_ver;
+    user = cl.user_name;
   }
-  (void)s;
   std::string line;
   line.reserve(320);
   line += "id=" + std::to_string(cl.id) + " addr=" + cl.addr + " laddr=" + cl.laddr + " fd=" + std::to_string(cl.fd);
@@ -147,10 +164,12 @@ std::string client_line(const ServerState& s, Client& cl) {
   line += " qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=";
   line += std::to_string(cl.obuf_bytes.load(std::memory_order_relaxed));
   line += " tot-mem=0 events=r cmd=" + std::string(cl.last_cmd.load(std::memory_order_relaxed));
-  line += " user=default redir=-1 resp=" + std::to_string(cl.resp.load(std::memory_order_relaxed));
+  line += " user=" + user + " redir=-1 resp=" + std::to_string(cl.resp.load(std::memory_order_relaxed));
   line += " lib-name=" + lib_name + " lib-ver=" + lib_ver + "\n";
   return line;
 }
+
+namespace {
 
 void client_id(Ctx& c) { c.out.integer(static_cast<int64_t>(c.client.id)); }
 
@@ -196,7 +215,7 @@ void client_info(Ctx& c) { c.out.verbatim(client_line(c.server, c.client)); }
 
 struct KillFilter {
   int64_t id = -1;
-  std::string_view addr, laddr;
+  std::string_view addr, laddr, user;
   bool skipme = true;
   bool old_style = false;
 };
@@ -206,6 +225,10 @@ bool matches(const KillFilter& f, const Client& cl, const Client& self) {
   if (!f.addr.empty() && f.addr != cl.addr) return false;
   if (!f.laddr.empty() && f.laddr != cl.laddr) return false;
   if (f.skipme && &cl == &self) return false;
+  if (!f.user.empty()) {
+    std::lock_guard lock(cl.meta_mu);
+    if (cl.user_name != f.user) return false;
+  }
   return true;
 }
 
@@ -233,7 +256,8 @@ std::string parse_kill(Ctx& c, KillFilter* f) {
     } else if (iequals(opt, "type")) {
       if (!iequals(val, "normal")) return err::unknown_client_type(val);
     } else if (iequals(opt, "user")) {
-      if (val != "default") return err::no_such_user(val);
+      if (!c.server.acl.find(val)) return err::no_such_user(val);
+      f->user = val;
     } else {
       return std::string(err::kSyntax);
     }

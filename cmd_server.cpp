@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "acl.h"
 #include "commands.h"
 #include "state.h"
 
@@ -40,42 +41,9 @@ constexpr FlagName kFlagNames[] = {
     {kCmdAllowBusy, "allow_busy"},
 };
 
-// ACL categories in Redis's order (ACLCommandCategories); a command's set is a bitmask over these.
-constexpr std::string_view kCategories[] = {
-    "keyspace", "read", "write", "set", "sortedset", "list", "hash", "string", "bitmap", "hyperloglog", "geo",
-    "stream", "pubsub", "admin", "fast", "slow", "blocking", "dangerous", "connection", "transaction", "scripting"};
-
-uint32_t category_bit(std::string_view name) {
-  for (std::size_t i = 0; i < std::size(kCategories); ++i)
-    if (kCategories[i] == name) return 1u << i;
-  return 0;
-}
-
-// The category a command's group implies ("generic" commands are @keyspace, and so on).
-uint32_t group_category(std::string_view group) {
-  constexpr std::pair<std::string_view, std::string_view> kGroups[] = {
-      {"generic", "keyspace"}, {"string", "string"}, {"hash", "hash"}, {"sorted-set", "sortedset"},
-      {"list", "list"}, {"set", "set"}, {"connection", "connection"}, {"transactions", "transaction"},
-      {"pubsub", "pubsub"}, {"scripting", "scripting"}, {"stream", "stream"}, {"bitmap", "bitmap"},
-      {"hyperloglog", "hyperloglog"}, {"geo", "geo"}};
-  for (const auto& [g, cat] : kGroups)
-    if (g == group) return category_bit(cat);
-  return 0;
-}
-
-// Categories as Redis derives them (setImplicitACLCategories) plus the group's own category.
-// Containers get only the flag-derived ones, as in Redis.
-uint32_t categories(const Command& cmd) {
-  const CommandSpec& s = *cmd.spec;
-  uint32_t m = cmd.subs.empty() ? group_category(s.group) : 0;
-  if (s.flags & kCmdWrite) m |= category_bit("write");
-  if (s.flags & kCmdReadOnly) m |= category_bit("read");
-  if (s.flags & kCmdAdmin) m |= category_bit("admin") | category_bit("dangerous");
-  if (s.flags & kCmdPubSub) m |= category_bit("pubsub");
-  if (s.flags & kCmdBlocking) m |= category_bit("blocking");
-  m |= category_bit((s.flags & kCmdFast) ? "fast" : "slow");
-  return m;
-}
+// ACL categories: a command's set is a bitmask over acl_category_names() (acl.h).
+uint32_t category_bit(std::string_view name) { return acl_category_bit(name); }
+uint32_t categories(const Command& cmd) { return command_categories(cmd); }
 
 void write_flags(ReplyWriter& out, uint32_t flags) {
   std::size_t n = 0;
@@ -86,9 +54,10 @@ void write_flags(ReplyWriter& out, uint32_t flags) {
 }
 
 void write_categories(ReplyWriter& out, uint32_t mask) {
+  auto names = acl_category_names();
   out.set(static_cast<std::size_t>(__builtin_popcount(mask)));
-  for (std::size_t i = 0; i < std::size(kCategories); ++i)
-    if (mask & (1u << i)) out.simple("@" + std::string(kCategories[i]));
+  for (std::size_t i = 0; i < names.size(); ++i)
+    if (mask & (1u << i)) out.simple("@" + std::string(names[i]));
 }
 
 // One key spec equivalent to the legacy (first, last, step) triple.
@@ -173,13 +142,21 @@ const Command* find_full(const CommandTable& table, std::string_view name) {
   return cmd->subs.empty() ? nullptr : table.find_sub(*cmd, name.substr(bar + 1));
 }
 
-void command_all(Ctx& c) {
-  auto all = c.server.commands.all();
-  c.out.array(all.size());
-  for (const Command& cmd : all) write_info(c.out, cmd);
+// The commands COMMAND lists: all but those rename-command removed.
+std::vector<const Command*> visible_commands(const CommandTable& table) {
+  std::vector<const Command*> out;
+  for (const Command& cmd : table.all())
+    if (!cmd.hidden) out.push_back(&cmd);
+  return out;
 }
 
-void command_count(Ctx& c) { c.out.integer(static_cast<int64_t>(c.server.commands.all().size())); }
+void command_all(Ctx& c) {
+  std::vector<const Command*> listed = visible_commands(c.server.commands);
+  c.out.array(listed.size());
+  for (const Command* cmd : listed) write_info(c.out, *cmd);
+}
+
+void command_count(Ctx& c) { c.out.integer(static_cast<int64_t>(visible_commands(c.server.commands).size())); }
 
 void command_info(Ctx& c) {
   if (c.argc() == 2) return command_all(c);
@@ -194,7 +171,7 @@ void command_info(Ctx& c) {
 void command_docs(Ctx& c) {
   std::vector<const Command*> found;
   if (c.argc() == 2) {
-    for (const Command& cmd : c.server.commands.all()) found.push_back(&cmd);
+    found = visible_commands(c.server.commands);
   } else {
     for (std::size_t i = 2; i < c.argc(); ++i)
       if (const Command* cmd = find_full(c.server.commands, c.arg(i))) found.push_back(cmd);
@@ -231,7 +208,8 @@ void command_list(Ctx& c) {
     return false;
   };
   std::vector<const std::string*> names;
-  for (const Command& cmd : c.server.commands.all()) {
+  for (const Command* listed : visible_commands(c.server.commands)) {
+    const Command& cmd = *listed;
     if (keep(cmd)) names.push_back(&cmd.full_name);
     for (const Command& sub : cmd.subs)
       if (keep(sub)) names.push_back(&sub.full_name);
@@ -278,6 +256,15 @@ void range_keys(const CommandSpec& s, std::size_t argc, std::vector<std::size_t>
   for (int64_t i = s.first_key; i <= last && i < static_cast<int64_t>(argc); i += step)
     keys->push_back(static_cast<std::size_t>(i));
 }
+
+}  // namespace
+
+void command_key_positions(const CommandSpec& s, std::span<const std::string_view> argv, std::vector<std::size_t>* keys) {
+  if (!(s.flags & kCmdMovableKeys)) return range_keys(s, argv.size(), keys);
+  if (!movable_keys(s, argv, keys)) keys->clear();
+}
+
+namespace {
 
 void command_getkeys(Ctx& c) {
   std::span<const std::string_view> args = c.argv.subspan(2);

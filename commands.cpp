@@ -9,6 +9,7 @@
 
 #include <cctype>
 
+#include "acl.h"
 #include "state.h"
 
 namespace tally {
@@ -49,6 +50,10 @@ void count_error(ServerState& server, Client& client, uint64_t errors_before, Wo
   ++server.errorstats[std::string(client.writer.last_error_prefix())];
 }
 
+std::size_t acllog_max_len(const ServerState& server) {
+  return static_cast<std::size_t>(server.config.acllog_max_len.load(std::memory_order_relaxed));
+}
+
 }  // namespace
 
 Keyspace& Ctx::ks() { return *server.keyspace; }
@@ -64,7 +69,7 @@ void Ctx::block_on(std::span<const std::string_view> keys, int64_t deadline_ms) 
 
 CommandTable::CommandTable() {
   for (auto family : {string_commands(), key_commands(), expire_commands(), hash_commands(), zset_commands(),
-                      connection_commands(), multi_commands(), server_commands(), persist_commands()})
+                      connection_commands(), multi_commands(), server_commands(), persist_commands(), acl_commands()})
     for (const CommandSpec& spec : family) {
       Command cmd;
       cmd.spec = &spec;
@@ -86,6 +91,30 @@ CommandTable::CommandTable() {
       cmd.sub_index[sub.spec->name] = &sub;
     }
   }
+  original_index_ = index_;
+}
+
+const Command* CommandTable::find_original(std::string_view name) const {
+  char buf[64];
+  auto it = original_index_.find(lowercase(name, buf, sizeof buf));
+  return it == original_index_.end() ? nullptr : it->second;
+}
+
+std::string CommandTable::rename(std::string_view from, std::string_view to) {
+  char buf[64], tbuf[64];
+  auto it = index_.find(lowercase(from, buf, sizeof buf));
+  if (it == index_.end()) return "No such command in rename-command";
+  const Command* cmd = it->second;
+  index_.erase(it);
+  if (to.empty()) {
+    const_cast<Command*>(cmd)->hidden = true;  // points into commands_, which this table owns
+    return "";
+  }
+  std::string_view lower_to = lowercase(to, tbuf, sizeof tbuf);
+  if (lower_to.empty() || index_.count(lower_to)) return "Target command name already exists";
+  renamed_.push_back(std::make_unique<std::string>(lower_to));
+  index_[*renamed_.back()] = cmd;
+  return "";
 }
 
 const Command* CommandTable::find(std::string_view name) const {
@@ -148,6 +177,8 @@ void dispatch(ServerState& server, Client& client, std::span<const std::string_v
   } else if (!client.authenticated && !(spec.flags & kCmdNoAuth)) {
     out.error(err::kNoAuth);
     reject = "auth";
+  } else if (!acl_permits(server.acl, client, *cmd, argv, acllog_max_len(server))) {
+    reject = "acl";  // NOPERM written and logged by the check
   } else if (server.wal && server.wal->failing() && ((spec.flags & kCmdWrite) || cmd->full_name == "ping") &&
              !(disk_error = server.wal->write_error()).empty()) {
     out.error(std::string(err::kMisconfAof) + disk_error);  // as Redis, PING too is refused

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <memory>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
@@ -95,6 +96,7 @@ struct Command {
   std::string full_name;
   std::vector<Command> subs;
   std::unordered_map<std::string_view, const Command*> sub_index;  // lowercase name -> subs[i]
+  bool hidden = false;  // removed by rename-command ... "": not callable, not listed by COMMAND
 };
 
 class CommandTable {
@@ -105,12 +107,20 @@ class CommandTable {
   // Looks a top-level command up by name, case-insensitively.
   const Command* find(std::string_view name) const;
   const Command* find_sub(const Command& parent, std::string_view sub) const;
+  // Looks a command up by its original name, ignoring rename-command (ACL rules use these names).
+  const Command* find_original(std::string_view name) const;
+  // rename-command (before serving; not thread-safe): `from` stops resolving; `to` (unless empty)
+  // resolves to the same command, which COMMAND still reports under its original name, as Redis
+  // does. Returns "" or Redis's reason text.
+  std::string rename(std::string_view from, std::string_view to);
   std::span<const Command> all() const { return commands_; }
   int count_ids() const { return next_id_; }  // top-level commands and subcommands together
 
  private:
   std::vector<Command> commands_;
   std::unordered_map<std::string_view, const Command*> index_;  // lowercase name -> commands_[i]
+  std::unordered_map<std::string_view, const Command*> original_index_;  // index_ before any rename
+  std::vector<std::unique_ptr<std::string>> renamed_;  // owns the new names index_ points to
   int next_id_ = 0;
 };
 
@@ -128,10 +138,15 @@ std::span<const CommandSpec> hash_commands();
 std::span<const CommandSpec> zset_commands();
 std::span<const CommandSpec> multi_commands();
 std::span<const CommandSpec> persist_commands();
+std::span<const CommandSpec> acl_commands();
 
 // Handlers shared across family files (defined in cmd_info.cpp / cmd_strings2.cpp).
 void info_command(Ctx& c);
 void cmd_lcs(Ctx& c);
+// The positions in argv of a command's key arguments (first/last/step, or the command's own rule for
+// movable-key commands; none when those are malformed), as COMMAND GETKEYS reports them
+// (cmd_server.cpp). argv[0] is the command name.
+void command_key_positions(const CommandSpec& s, std::span<const std::string_view> argv, std::vector<std::size_t>* keys);
 
 // Shared argument parsing, exactly as Redis's string2ll / strtold checks behave.
 // Parses a whole argument as a signed 64-bit integer (no spaces, no '+', no leading zeros).

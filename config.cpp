@@ -111,6 +111,12 @@ std::string get_dir(const Config& c) {
   return out;
 }
 
+// requirepass is the default user's password (Redis 7.0): the ACL side hears of every runtime change.
+void set_requirepass(Config& c, std::string v) {
+  set_str<&Config::requirepass>(c, v);
+  if (c.on_requirepass) c.on_requirepass(v);
+}
+
 std::string check_shards(int64_t* v) {
   if (*v < 1 || *v > 1024 || (*v & (*v - 1)) != 0) return "argument must be a power of two between 1 and 1024";
   return "";
@@ -185,7 +191,11 @@ const std::vector<Param>& params() {
       num("databases", Kind::kInt, 0, 1, 4096, get_num<&C::databases>, set_num<&C::databases>),
       flag("daemonize", 0, get_num<&C::daemonize>, set_num<&C::daemonize>),
       num("maxclients", Kind::kInt, kMutable, 1, 4294967295LL, get_num<&C::maxclients>, set_num<&C::maxclients>),
-      str("requirepass", kMutable, get_str<&C::requirepass>, set_str<&C::requirepass>),
+      str("requirepass", kMutable, get_str<&C::requirepass>, set_requirepass),
+      str("aclfile", 0, get_str<&C::aclfile>, set_str<&C::aclfile>),
+      flag("protected-mode", kMutable, get_num<&C::protected_mode>, set_num<&C::protected_mode>),
+      num("acllog-max-len", Kind::kInt, kMutable, 0, kInt64Max, get_num<&C::acllog_max_len>,
+          set_num<&C::acllog_max_len>),
       num("timeout", Kind::kInt, kMutable, 0, kIntMax, get_num<&C::timeout>, set_num<&C::timeout>),
       num("tcp-keepalive", Kind::kInt, kMutable, 0, kIntMax, get_num<&C::tcp_keepalive>, set_num<&C::tcp_keepalive>),
       enumeration("loglevel", kMutable, kLogLevels, get_num<&C::loglevel>, set_num<&C::loglevel>),
@@ -369,13 +379,22 @@ bool has_glob(std::string_view s) { return s.find_first_of("*?[") != std::string
 }  // namespace
 
 std::string apply_directive(Config* cfg, std::string_view name, const std::vector<std::string>& args) {
+  // Directives that are not parameters (no CONFIG GET/SET), kept for acl_startup().
+  if (name == "rename-command" && args.size() == 2) {
+    cfg->renames.emplace_back(args[0], args[1]);
+    return "";
+  }
+  if (name == "user" && !args.empty()) {
+    cfg->users.push_back(args);
+    return "";
+  }
   const Param* p = find_param(name);
   if (!p) return "Bad directive or wrong number of arguments: '" + std::string(name) + "'";
   if (args.empty() || (args.size() > 1 && !(p->flags & kMulti)))
     return "Wrong number of arguments for '" + std::string(name) + "'";
-  // Several arguments: save's pairs are joined; bind keeps its first address (Tally listens on one).
+  // Several arguments: save's pairs and bind's addresses are joined (net.cpp picks what to listen on).
   std::string value = args.front();
-  if (p->name == "save")
+  if (p->name == "save" || p->name == "bind")
     for (std::size_t i = 1; i < args.size(); ++i) value += " " + args[i];
   std::string why = set_value(cfg, *p, value);
   if (!why.empty()) return "Invalid argument '" + value + "' for '" + std::string(name) + "': " + why;

@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -20,7 +21,7 @@ enum class FsyncPolicy { kAlways, kEverysec, kNo };
 struct Config {
   // Fixed at start.
   int port = 6379;
-  std::string bind = "127.0.0.1";
+  std::string bind = "* -::*";  // Redis 7.0's default; protected mode guards it (docs/security.md)
   int workers = 0;  // 0: one per core
   int shards = 1024;  // many shards keep multi-key commands (MSET) from colliding across workers
   int databases = 16;
@@ -43,6 +44,8 @@ struct Config {
   std::atomic<int64_t> wal_group_commit_us{1000};  // always: longest wait after an fsync for more writes
   std::atomic<bool> aof_load_truncated{true};   // a torn last batch is cut off (else the start stops)
   std::atomic<bool> wal_load_corrupt{false};    // load up to damage in the middle of a log (else stop)
+  std::atomic<bool> protected_mode{true};  // refuse non-loopback clients while "default" has no password
+  std::atomic<int64_t> acllog_max_len{128};
   std::atomic<int> loglevel{2};  // 0 debug, 1 verbose, 2 notice (default), 3 warning (Redis order)
 
   mutable std::mutex mu;  // guards the strings below
@@ -52,6 +55,14 @@ struct Config {
   std::string appendfilename = "appendonly.aof";
   std::string appenddirname = "appendonlydir";
   std::string save;  // Redis's snapshot schedule: accepted, reported, and "" by default
+  std::string aclfile;  // "" = none; fixed at start
+
+  // Start-up only, read once before serving: "rename-command NAME NEWNAME" pairs and "user NAME
+  // rules..." lines, in the order given (applied by acl_startup, acl.h).
+  std::vector<std::pair<std::string, std::string>> renames;
+  std::vector<std::vector<std::string>> users;
+  // Called after CONFIG SET requirepass (not during parsing): the default user's password follows it.
+  std::function<void(const std::string&)> on_requirepass;
 
   std::string get_requirepass() const {
     std::lock_guard lock(mu);

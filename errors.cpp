@@ -78,6 +78,10 @@ std::string unknown_client_type(std::string_view type) { return "ERR Unknown cli
 
 std::string no_such_user(std::string_view user) { return "ERR No such user '" + std::string(user) + "'"; }
 
+std::string no_perm_command(std::string_view full_name) {
+  return "NOPERM this user has no permissions to run the '" + std::string(full_name) + "' command";
+}
+
 std::string unrecognized_option(std::string_view opt) { return "ERR Unrecognized option '" + std::string(opt) + "'"; }
 
 std::string config_set_unknown(std::string_view name) {

@@ -33,6 +33,31 @@ inline constexpr std::string_view kAuthNoPassword =
     "ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?";
 inline constexpr std::string_view kHelloNoAuth =
     "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time";
+inline constexpr std::string_view kNoPermKey =
+    "NOPERM this user has no permissions to access one of the keys used as arguments";
+inline constexpr std::string_view kNoPermExecPrefix =
+    "NOPERM ACLs rules changed between the moment the transaction was accumulated and the EXEC call. This command "
+    "is no longer allowed for the following reason: ";
+inline constexpr std::string_view kNoAclFile =
+    "ERR This Redis instance is not configured to use an ACL file. You may want to specify users via the ACL SETUSER "
+    "command and then issue a CONFIG REWRITE (assuming you have a Redis configuration file set) in order to store "
+    "users in the Redis configuration.";
+inline constexpr std::string_view kAclSaveFailed =
+    "ERR There was an error trying to save the ACLs. Please check the server logs for more information";
+inline constexpr std::string_view kDefaultUserUndeletable = "ERR The 'default' user cannot be removed";
+inline constexpr std::string_view kGenpassBits =
+    "ERR ACL GENPASS argument must be the number of bits for the output password, a positive number up to 4096";
+inline constexpr std::string_view kProtectedMode =
+    "DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the "
+    "default user. In this mode connections are only accepted from the loopback interface. If you want to connect "
+    "from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode "
+    "sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the "
+    "same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. "
+    "Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by "
+    "editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the "
+    "server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' "
+    "option. 4) Setup a an authentication password for the default user. NOTE: You only need to do one of the above "
+    "things in order for the server to start accepting connections from the outside.";
 inline constexpr std::string_view kNoProto = "NOPROTO unsupported protocol version";
 inline constexpr std::string_view kProtoVersion = "ERR Protocol version is not an integer or out of range";
 inline constexpr std::string_view kMaxClients = "ERR max number of clients reached";
@@ -112,6 +137,8 @@ std::string hello_option(std::string_view opt);
 std::string unknown_client_type(std::string_view type);
 // "ERR No such user 'bob'"
 std::string no_such_user(std::string_view user);
+// "NOPERM this user has no permissions to run the 'config|get' command"
+std::string no_perm_command(std::string_view full_name);
 // "ERR Unrecognized option 'foo'" (CLIENT SETINFO)
 std::string unrecognized_option(std::string_view opt);
 // "ERR Unknown option or number of arguments for CONFIG SET - 'foo'"

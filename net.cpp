@@ -5,7 +5,10 @@
 #include <netinet/in.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <string>
+#include <vector>
 
 #include "config.h"
 
@@ -14,7 +17,12 @@ namespace tally {
 std::string endpoint(const sockaddr_storage& ss) {
   char ip[INET6_ADDRSTRLEN] = "?";
   int port = 0;
-  if (ss.ss_family == AF_INET) {
+  auto* a6 = reinterpret_cast<const sockaddr_in6*>(&ss);
+  if (ss.ss_family == AF_INET6 && IN6_IS_ADDR_V4MAPPED(&a6->sin6_addr)) {
+    // An IPv4 peer of the dual-stack listener: shown as IPv4, as Redis's own IPv4 socket shows it.
+    inet_ntop(AF_INET, &a6->sin6_addr.s6_addr[12], ip, sizeof ip);
+    port = ntohs(a6->sin6_port);
+  } else if (ss.ss_family == AF_INET) {
     auto* a = reinterpret_cast<const sockaddr_in*>(&ss);
     inet_ntop(AF_INET, &a->sin_addr, ip, sizeof ip);
     port = ntohs(a->sin_port);
@@ -26,33 +34,83 @@ std::string endpoint(const sockaddr_storage& ss) {
   return std::string(ip) + ":" + std::to_string(port);
 }
 
-int open_listener(const Config& cfg) {
+bool is_loopback(const sockaddr_storage& ss) {
+  if (ss.ss_family == AF_INET)
+    return (ntohl(reinterpret_cast<const sockaddr_in*>(&ss)->sin_addr.s_addr) >> 24) == 127;
+  if (ss.ss_family != AF_INET6) return true;  // not an IP socket: local by nature
+  const in6_addr& a = reinterpret_cast<const sockaddr_in6*>(&ss)->sin6_addr;
+  return IN6_IS_ADDR_LOOPBACK(&a) || (IN6_IS_ADDR_V4MAPPED(&a) && a.s6_addr[12] == 127);
+}
+
+namespace {
+
+// Redis's bind syntax: space-separated addresses, "*" = every IPv4 address, "::*" = every IPv6
+// address, a leading "-" = optional. Tally listens on one socket, so it picks: both wildcards -> one
+// dual-stack "::" socket (IPv4 peers arrive v4-mapped; endpoint() shows them as IPv4); otherwise the
+// first address.
+struct BindChoice {
+  std::string addr;
+  bool dual_stack = false;
+};
+
+BindChoice choose_bind(const std::string& bind) {
+  std::vector<std::string> addrs;
+  std::size_t start = 0;
+  while (start < bind.size()) {
+    std::size_t sp = bind.find(' ', start);
+    std::string a = bind.substr(start, sp == std::string::npos ? std::string::npos : sp - start);
+    start = sp == std::string::npos ? bind.size() : sp + 1;
+    if (!a.empty() && a[0] == '-') a.erase(0, 1);
+    if (a == "*") a = "0.0.0.0";
+    if (a == "::*") a = "::";
+    if (!a.empty()) addrs.push_back(a);
+  }
+  if (addrs.empty()) return {"0.0.0.0", false};
+  bool any4 = std::find(addrs.begin(), addrs.end(), "0.0.0.0") != addrs.end();
+  bool any6 = std::find(addrs.begin(), addrs.end(), "::") != addrs.end();
+  if (any4 && any6) return {"::", true};
+  return {addrs.front(), false};
+}
+
+int listen_on(const std::string& addr, int port, bool dual_stack) {
   sockaddr_storage ss{};
   socklen_t len;
-  int family = cfg.bind.find(':') != std::string::npos ? AF_INET6 : AF_INET;
+  int family = addr.find(':') != std::string::npos ? AF_INET6 : AF_INET;
   if (family == AF_INET) {
     auto* a = reinterpret_cast<sockaddr_in*>(&ss);
     a->sin_family = AF_INET;
-    a->sin_port = htons(static_cast<uint16_t>(cfg.port));
-    if (inet_pton(AF_INET, cfg.bind.c_str(), &a->sin_addr) != 1) return -2;
+    a->sin_port = htons(static_cast<uint16_t>(port));
+    if (inet_pton(AF_INET, addr.c_str(), &a->sin_addr) != 1) return -2;
     len = sizeof(sockaddr_in);
   } else {
     auto* a = reinterpret_cast<sockaddr_in6*>(&ss);
     a->sin6_family = AF_INET6;
-    a->sin6_port = htons(static_cast<uint16_t>(cfg.port));
-    if (inet_pton(AF_INET6, cfg.bind.c_str(), &a->sin6_addr) != 1) return -2;
+    a->sin6_port = htons(static_cast<uint16_t>(port));
+    if (inet_pton(AF_INET6, addr.c_str(), &a->sin6_addr) != 1) return -2;
     len = sizeof(sockaddr_in6);
   }
   int fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return -1;
-  int one = 1;
+  int one = 1, zero = 0;
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  if (family == AF_INET6) setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, dual_stack ? &zero : &one, sizeof one);
   if (bind(fd, reinterpret_cast<sockaddr*>(&ss), len) < 0 || listen(fd, 511) < 0) {
     int saved = errno;
     close(fd);
     errno = saved;
     return -1;
   }
+  return fd;
+}
+
+}  // namespace
+
+int open_listener(const Config& cfg) {
+  BindChoice choice = choose_bind(cfg.bind);
+  int fd = listen_on(choice.addr, cfg.port, choice.dual_stack);
+  // No IPv6 on this machine: the IPv4 wildcard alone, as Redis skips the optional "-::*".
+  if (fd == -1 && choice.dual_stack && (errno == EAFNOSUPPORT || errno == EADDRNOTAVAIL))
+    fd = listen_on("0.0.0.0", cfg.port, false);
   return fd;
 }
 

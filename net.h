@@ -11,6 +11,8 @@ struct Config;
 
 // "ip:port" of a socket address.
 std::string endpoint(const sockaddr_storage& ss);
+// Whether a peer address is the loopback interface (127.0.0.0/8, ::1, or v4-mapped 127.x).
+bool is_loopback(const sockaddr_storage& ss);
 // A non-blocking listening socket on cfg.bind:cfg.port; -1 with errno set, or -2 for a bad address.
 int open_listener(const Config& cfg);
 

@@ -200,6 +200,14 @@ void Worker::accept_clients() {
       state_.rejected_connections.fetch_add(1, std::memory_order_relaxed);
       continue;
     }
+    if (state_.config.protected_mode.load(std::memory_order_relaxed) && state_.acl.default_nopass() &&
+        !is_loopback(peer)) {  // Redis's protected mode: explain, then close
+      std::string msg = "-" + std::string(err::kProtectedMode) + "\r\n";
+      ssize_t r = write(fd, msg.data(), msg.size());
+      (void)r;
+      close(fd);
+      continue;
+    }
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     if (int64_t ka = state_.config.tcp_keepalive.load(); ka > 0) {
@@ -216,7 +224,7 @@ void Worker::accept_clients() {
     c->laddr = endpoint(local);
     c->created_ms = now_ms();
     c->last_interaction_ms = c->created_ms;
-    c->authenticated = state_.config.get_requirepass().empty();
+    c->authenticated = state_.acl.default_login();
     epoll_event ev{};
     ev.events = EPOLLIN;
     ev.data.ptr = c.get();
@@ -610,6 +618,13 @@ int main(int argc, char** argv) {
   {
     std::lock_guard lock(state.config.mu);
     tally::log_open(state.config.logfile, static_cast<tally::LogLevel>(state.config.loglevel.load()));
+  }
+  bool config_error = false;
+  error = tally::acl_startup(state, &config_error);  // rename-command, users, the ACL file
+  if (!error.empty()) {
+    if (config_error) std::fprintf(stderr, "\n*** FATAL CONFIG FILE ERROR (Tally %s) ***\n%s\n", tally::kVersion, error.c_str());
+    else tally::log_line(tally::LogLevel::kWarning, error);
+    return 1;
   }
   return tally::run_server(state);
 }

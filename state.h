@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "acl.h"
 #include "blocking.h"
 #include "client.h"
 #include "commands.h"
@@ -62,6 +63,7 @@ struct ServerState {
 
   Config config;
   CommandTable commands;
+  Acl acl{commands};  // users and their rules (acl.h)
   std::unique_ptr<Keyspace> keyspace;
   Wal* wal = nullptr;    // the write-ahead log (server.cpp owns it); nullptr in in-process tests
   LoadProgress loading;  // loading.loading: commands without the "loading" flag get -LOADING
