@@ -151,7 +151,8 @@ std::string Acl::load_file(const std::string& path) {
       std::string why = acl_apply_rule(&u, op, table_);
       if (!why.empty()) errors += where + ": Error in applying operation '" + op + "': " + why + ". ";
     }
-    fresh[u.name] = std::make_shared<const AclUser>(std::move(u));
+    std::string name = u.name;  // named before the move below
+    fresh[name] = std::make_shared<const AclUser>(std::move(u));
   }
   if (!errors.empty())
     return errors + "WARNING: ACL errors detected, no change to the previously active ACL rules was performed";

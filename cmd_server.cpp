@@ -260,7 +260,10 @@ void range_keys(const CommandSpec& s, std::size_t argc, std::vector<std::size_t>
 }  // namespace
 
 void command_key_positions(const CommandSpec& s, std::span<const std::string_view> argv, std::vector<std::size_t>* keys) {
-  if (!(s.flags & kCmdMovableKeys)) return range_keys(s, argv.size(), keys);
+  if (!(s.flags & kCmdMovableKeys)) {
+    if (s.first_key > 0) range_keys(s, argv.size(), keys);
+    return;
+  }
   if (!movable_keys(s, argv, keys)) keys->clear();
 }
 

@@ -72,7 +72,7 @@ TEST(ConfigTest, FlagsWithValues) {
                          "--loglevel", "warning", "--requirepass", "s3cret", "--daemonize", "yes"}),
             "");
   EXPECT_EQ(cfg.port, 7000);
-  EXPECT_EQ(cfg.bind, "0.0.0.0");  // the first address is kept
+  EXPECT_EQ(cfg.bind, "0.0.0.0 ::1");  // the whole list, as CONFIG GET bind shows it (net.cpp picks)
   EXPECT_EQ(cfg.workers, 4);
   EXPECT_EQ(cfg.shards, 16);
   EXPECT_EQ(cfg.maxmemory.load(), 1LL << 30);

@@ -80,7 +80,11 @@ bool ListensOn(pid_t pid, int port) {
   std::getline(tcp, line);  // header
   char want[16];
   snprintf(want, sizeof want, ":%04X", port);
-  while (std::getline(tcp, line)) {
+  // IPv4 sockets, then IPv6 ones (a dual-stack "::" listener, the default bind "* -::*").
+  std::ifstream tcp6("/proc/net/tcp6");
+  std::getline(tcp6, line);
+  for (std::istream* in : {static_cast<std::istream*>(&tcp), static_cast<std::istream*>(&tcp6)})
+  while (std::getline(*in, line)) {
     std::istringstream ls(line);
     std::string sl, local, remote, st, q, tr, retr, uid, timeout, inode;
     ls >> sl >> local >> remote >> st >> q >> tr >> retr >> uid >> timeout >> inode;
@@ -99,7 +103,7 @@ bool ListensOn(pid_t pid, int port) {
 // Inodes of the IPv4 TCP sockets listening on `port`, asked of the kernel through sock_diag, which lists only
 // listening sockets: reading /proc/net/tcp costs milliseconds once a test run leaves thousands of TIME_WAIT
 // connections behind. False if netlink cannot answer.
-bool ListeningInodes(int port, std::vector<unsigned long>* out) {
+bool ListeningInodes(int port, std::vector<unsigned long>* out, int family = AF_INET) {
   int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
   if (fd < 0) return false;
   struct {
@@ -109,7 +113,7 @@ bool ListeningInodes(int port, std::vector<unsigned long>* out) {
   msg.nlh.nlmsg_len = sizeof msg;
   msg.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
   msg.nlh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-  msg.req.sdiag_family = AF_INET;
+  msg.req.sdiag_family = static_cast<uint8_t>(family);
   msg.req.sdiag_protocol = IPPROTO_TCP;
   msg.req.idiag_states = 1u << 10;  // TCP_LISTEN
   sockaddr_nl sa{};
@@ -140,7 +144,7 @@ bool ListeningInodes(int port, std::vector<unsigned long>* out) {
 // ListensOn through sock_diag when it answers (else through /proc/net/tcp).
 bool ListensOnFast(pid_t pid, int port) {
   std::vector<unsigned long> inodes;
-  if (!ListeningInodes(port, &inodes)) return ListensOn(pid, port);
+  if (!ListeningInodes(port, &inodes) || !ListeningInodes(port, &inodes, AF_INET6)) return ListensOn(pid, port);
   if (inodes.empty()) return false;
   std::error_code ec;
   for (auto& e : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd", ec)) {
