@@ -26,6 +26,12 @@ struct Config {
   int databases = 16;
   std::string config_file;  // absolute path, "" if none
   bool daemonize = false;
+  // TLS (tls.h): a second listener on tls_port when it is not 0; the files are read once at start.
+  int tls_port = 0;
+  bool tls_prefer_server_ciphers = false;
+  bool tls_session_caching = true;
+  int64_t tls_session_cache_size = 20480;
+  int64_t tls_session_cache_timeout = 300;  // seconds
 
   // Changeable at runtime (CONFIG SET).
   std::atomic<int64_t> maxclients{10000};
@@ -44,6 +50,7 @@ struct Config {
   std::atomic<bool> aof_load_truncated{true};   // a torn last batch is cut off (else the start stops)
   std::atomic<bool> wal_load_corrupt{false};    // load up to damage in the middle of a log (else stop)
   std::atomic<int> loglevel{2};  // 0 debug, 1 verbose, 2 notice (default), 3 warning (Redis order)
+  std::atomic<int> tls_auth_clients{1};  // TlsAuthClients (tls.h): read at each TLS accept
 
   mutable std::mutex mu;  // guards the strings below
   std::string dir = "./data";
@@ -52,6 +59,8 @@ struct Config {
   std::string appendfilename = "appendonly.aof";
   std::string appenddirname = "appendonlydir";
   std::string save;  // Redis's snapshot schedule: accepted, reported, and "" by default
+  std::string tls_cert_file, tls_key_file, tls_key_file_pass, tls_ca_cert_file, tls_ca_cert_dir;
+  std::string tls_protocols, tls_ciphers, tls_ciphersuites;  // "": OpenSSL's defaults (TLSv1.2 and 1.3)
 
   std::string get_requirepass() const {
     std::lock_guard lock(mu);

@@ -26,20 +26,22 @@ std::string endpoint(const sockaddr_storage& ss) {
   return std::string(ip) + ":" + std::to_string(port);
 }
 
-int open_listener(const Config& cfg) {
+int open_listener(const Config& cfg) { return open_listener(cfg, cfg.port); }
+
+int open_listener(const Config& cfg, int port) {
   sockaddr_storage ss{};
   socklen_t len;
   int family = cfg.bind.find(':') != std::string::npos ? AF_INET6 : AF_INET;
   if (family == AF_INET) {
     auto* a = reinterpret_cast<sockaddr_in*>(&ss);
     a->sin_family = AF_INET;
-    a->sin_port = htons(static_cast<uint16_t>(cfg.port));
+    a->sin_port = htons(static_cast<uint16_t>(port));
     if (inet_pton(AF_INET, cfg.bind.c_str(), &a->sin_addr) != 1) return -2;
     len = sizeof(sockaddr_in);
   } else {
     auto* a = reinterpret_cast<sockaddr_in6*>(&ss);
     a->sin6_family = AF_INET6;
-    a->sin6_port = htons(static_cast<uint16_t>(cfg.port));
+    a->sin6_port = htons(static_cast<uint16_t>(port));
     if (inet_pton(AF_INET6, cfg.bind.c_str(), &a->sin6_addr) != 1) return -2;
     len = sizeof(sockaddr_in6);
   }
