@@ -78,7 +78,7 @@ class Worker {
  private:
   void accept_clients(int listen_fd);
   void handle_event(Client& c, uint32_t events);
-  void handle_tls_event(Client& c, uint32_t events);
+  void handle_tls_event(Client& c);
   // Reads once and runs what arrived; false if the connection must close now.
   bool read_and_run(Client& c);
   // Parses and runs commands from [data, data+len); returns the bytes consumed.
@@ -135,7 +135,8 @@ class Worker {
 };
 
 Worker::Worker(ServerState& state, int index, int listen_fd, int tls_listen_fd)
-    : state_(state), index_(index), listen_fd_(listen_fd), tls_listen_fd_(tls_listen_fd), scratch_(new char[kScratchSize]),
+    : state_(state), index_(index), listen_fd_(listen_fd), tls_listen_fd_(tls_listen_fd),
+      scratch_(new char[kScratchSize]),
       stats_(*state.workers[static_cast<std::size_t>(index)]) {
   epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
   wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -248,7 +249,7 @@ void Worker::accept_clients(int listen_fd) {
 }
 
 void Worker::handle_event(Client& c, uint32_t events) {
-  if (c.tls) return handle_tls_event(c, events);
+  if (c.tls) return handle_tls_event(c);
   if (events & EPOLLOUT) {
     if (!flush(c)) return close_client(c);
   }
@@ -260,8 +261,7 @@ void Worker::handle_event(Client& c, uint32_t events) {
 
 // TLS may read to write and write to read, so any readiness tries both; bytes the library decrypted
 // beyond what one read took are invisible to epoll, so they are read before waiting again.
-void Worker::handle_tls_event(Client& c, uint32_t events) {
-  (void)events;
+void Worker::handle_tls_event(Client& c) {
   if (!tls_established(c)) {
     TlsHandshake h = tls_handshake(c);
     if (h == TlsHandshake::kFailed) return close_client(c);

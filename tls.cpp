@@ -110,7 +110,8 @@ bool check_settings(const Config& cfg, const TlsSettings& s) {
   const char* why = nullptr;
   if (s.cert.empty()) why = "No tls-cert-file configured!";
   else if (s.key.empty()) why = "No tls-key-file configured!";
-  else if (cfg.tls_auth_clients.load() != static_cast<int>(TlsAuthClients::kNo) && s.ca_file.empty() && s.ca_dir.empty())
+  else if (cfg.tls_auth_clients.load() != static_cast<int>(TlsAuthClients::kNo) && s.ca_file.empty() &&
+           s.ca_dir.empty())
     why = "Either tls-ca-cert-file or tls-ca-cert-dir must be specified when tls-cluster, tls-replication or "
           "tls-auth-clients are enabled!";
   if (why) log_line(LogLevel::kWarning, why);

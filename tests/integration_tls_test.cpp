@@ -216,9 +216,9 @@ class TlsTest : public ::testing::Test {
   // port, or 0 with *error set.
   static int StartTls(Server* s, std::vector<std::string> extra, std::string* error) {
     int port = FreeLocalPort();
-    std::vector<std::string> args = {"--tls-port",         std::to_string(port), "--tls-cert-file", certs_("server.crt"),
-                                     "--tls-key-file",     certs_("server.key"), "--tls-ca-cert-file", certs_("ca.crt"),
-                                     "--loglevel", "verbose"};
+    std::vector<std::string> args = {"--tls-port",     std::to_string(port), "--tls-cert-file",    certs_("server.crt"),
+                                     "--tls-key-file", certs_("server.key"), "--tls-ca-cert-file", certs_("ca.crt"),
+                                     "--loglevel",     "verbose"};
     args.insert(args.end(), extra.begin(), extra.end());
     s->SetExtraArgs(args);
     return s->Start(error) ? port : 0;
@@ -472,7 +472,8 @@ TEST_F(TlsTest, NotListeningAnywhereExits) {
   ASSERT_TRUE(s.Launch(&err)) << err;
   ASSERT_TRUE(s.WaitExit(10000));
   EXPECT_EQ(s.exit_code(), 1);
-  EXPECT_NE(s.LogSinceStart().find("Configured to not listen anywhere, exiting."), std::string::npos) << s.LogSinceStart();
+  std::string log = s.LogSinceStart();
+  EXPECT_NE(log.find("Configured to not listen anywhere, exiting."), std::string::npos) << log;
 }
 
 // Each broken setting stops the start with Redis's log lines and exit status 1.
