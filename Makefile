@@ -7,6 +7,7 @@ OPT ?= -O2
 SAN ?=
 CXXFLAGS := -std=c++20 -Wall -Wextra -Werror $(OPT) -g -MMD -MP -pthread $(SAN)
 LDFLAGS := -pthread $(SAN)
+LDLIBS := -lssl -lcrypto  # TLS (tls.cpp); Debian package libssl-dev
 
 LIB_SRCS := $(filter-out server.cpp,$(wildcard *.cpp))
 LIB_OBJS := $(LIB_SRCS:%.cpp=$(BUILD)/%.o)
@@ -20,17 +21,17 @@ SERVER := $(if $(filter build,$(BUILD)),tally-server,$(BUILD)/tally-server)
 all: $(SERVER)
 
 $(SERVER): $(BUILD)/server.o $(LIB_OBJS)
-	$(CXX) $(LDFLAGS) -o $@ $^
+	$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/%.o: %.cpp
 	@mkdir -p $(dir $@)
 	$(CXX) $(CXXFLAGS) -I. -c $< -o $@
 
 $(BUILD)/unit_tests: $(UNIT_OBJS) $(LIB_OBJS)
-	$(CXX) $(LDFLAGS) -o $@ $^ -lgtest -lgtest_main
+	$(CXX) $(LDFLAGS) -o $@ $^ -lgtest -lgtest_main $(LDLIBS)
 
 $(BUILD)/integration_tests: $(INTEG_OBJS)
-	$(CXX) $(LDFLAGS) -o $@ $^ -lgtest -lgtest_main -lhiredis
+	$(CXX) $(LDFLAGS) -o $@ $^ -lgtest -lgtest_main -lhiredis $(LDLIBS)
 
 # Installs what the tests need from Debian's archive when it is missing (as root), or says how.
 deps:

@@ -19,6 +19,10 @@
 namespace tally {
 
 struct AclUser;
+struct TlsConn;  // tls.h
+struct TlsFree {
+  void operator()(TlsConn* t) const;  // tls.cpp: frees the SSL object
+};
 
 struct Client {
   Client(uint64_t id_, int fd_) : id(id_), fd(fd_), writer(&out) {}
@@ -30,6 +34,7 @@ struct Client {
   int worker = -1;
   std::string addr = "127.0.0.1:0";   // peer ip:port
   std::string laddr = "127.0.0.1:0";  // local ip:port
+  std::unique_ptr<TlsConn, TlsFree> tls;  // accepted on the TLS port; used only by the client's worker
   int64_t created_ms = 0;
 
   // Owned by the client's worker thread; atomics where CLIENT LIST from another thread reads them.

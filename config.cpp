@@ -148,6 +148,8 @@ constexpr EnumName kFsync[] = {{"everysec", static_cast<int64_t>(FsyncPolicy::kE
                                {"always", static_cast<int64_t>(FsyncPolicy::kAlways)},
                                {"no", static_cast<int64_t>(FsyncPolicy::kNo)}};
 
+constexpr EnumName kTlsAuthClients[] = {{"no", 0}, {"yes", 1}, {"optional", 2}};
+
 constexpr int64_t kIntMax = INT_MAX;
 constexpr int64_t kInt64Max = INT64_MAX;
 constexpr int64_t kMb = 1024 * 1024;
@@ -221,6 +223,25 @@ const std::vector<Param>& params() {
           get_num<&C::client_query_buffer_limit>, set_num<&C::client_query_buffer_limit>),
       num("hz", Kind::kInt, kMutable, 0, kIntMax, get_num<&C::hz>, set_num<&C::hz>, clamp_hz),
       num("maxmemory", Kind::kMemory, kMutable, 0, kInt64Max, get_num<&C::maxmemory>, set_num<&C::maxmemory>),
+      // TLS: fixed at start (no context reload on CONFIG SET), except the per-connection client-cert mode.
+      num("tls-port", Kind::kInt, 0, 0, 65535, get_num<&C::tls_port>, set_num<&C::tls_port>),
+      str("tls-cert-file", 0, get_str<&C::tls_cert_file>, set_str<&C::tls_cert_file>),
+      str("tls-key-file", 0, get_str<&C::tls_key_file>, set_str<&C::tls_key_file>),
+      str("tls-key-file-pass", 0, get_str<&C::tls_key_file_pass>, set_str<&C::tls_key_file_pass>),
+      str("tls-ca-cert-file", 0, get_str<&C::tls_ca_cert_file>, set_str<&C::tls_ca_cert_file>),
+      str("tls-ca-cert-dir", 0, get_str<&C::tls_ca_cert_dir>, set_str<&C::tls_ca_cert_dir>),
+      enumeration("tls-auth-clients", kMutable, kTlsAuthClients, get_num<&C::tls_auth_clients>,
+                  set_num<&C::tls_auth_clients>),
+      str("tls-protocols", 0, get_str<&C::tls_protocols>, set_str<&C::tls_protocols>),
+      str("tls-ciphers", 0, get_str<&C::tls_ciphers>, set_str<&C::tls_ciphers>),
+      str("tls-ciphersuites", 0, get_str<&C::tls_ciphersuites>, set_str<&C::tls_ciphersuites>),
+      flag("tls-prefer-server-ciphers", 0, get_num<&C::tls_prefer_server_ciphers>,
+           set_num<&C::tls_prefer_server_ciphers>),
+      flag("tls-session-caching", 0, get_num<&C::tls_session_caching>, set_num<&C::tls_session_caching>),
+      num("tls-session-cache-size", Kind::kInt, 0, 0, kIntMax, get_num<&C::tls_session_cache_size>,
+          set_num<&C::tls_session_cache_size>),
+      num("tls-session-cache-timeout", Kind::kInt, 0, 0, kIntMax, get_num<&C::tls_session_cache_timeout>,
+          set_num<&C::tls_session_cache_timeout>),
   };
   return kParams;
 }

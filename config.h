@@ -27,6 +27,12 @@ struct Config {
   int databases = 16;
   std::string config_file;  // absolute path, "" if none
   bool daemonize = false;
+  // TLS (tls.h): a second listener on tls_port when it is not 0; the files are read once at start.
+  int tls_port = 0;
+  bool tls_prefer_server_ciphers = false;
+  bool tls_session_caching = true;
+  int64_t tls_session_cache_size = 20480;
+  int64_t tls_session_cache_timeout = 300;  // seconds
 
   // Changeable at runtime (CONFIG SET).
   std::atomic<int64_t> maxclients{10000};
@@ -47,6 +53,7 @@ struct Config {
   std::atomic<bool> protected_mode{true};  // refuse non-loopback clients while "default" has no password
   std::atomic<int64_t> acllog_max_len{128};
   std::atomic<int> loglevel{2};  // 0 debug, 1 verbose, 2 notice (default), 3 warning (Redis order)
+  std::atomic<int> tls_auth_clients{1};  // TlsAuthClients (tls.h): read at each TLS accept
 
   mutable std::mutex mu;  // guards the strings below
   std::string dir = "./data";
@@ -63,6 +70,8 @@ struct Config {
   std::vector<std::vector<std::string>> users;
   // Called after CONFIG SET requirepass (not during parsing): the default user's password follows it.
   std::function<void(const std::string&)> on_requirepass;
+  std::string tls_cert_file, tls_key_file, tls_key_file_pass, tls_ca_cert_file, tls_ca_cert_dir;
+  std::string tls_protocols, tls_ciphers, tls_ciphersuites;  // "": OpenSSL's defaults (TLSv1.2 and 1.3)
 
   std::string get_requirepass() const {
     std::lock_guard lock(mu);

@@ -105,12 +105,14 @@ int listen_on(const std::string& addr, int port, bool dual_stack) {
 
 }  // namespace
 
-int open_listener(const Config& cfg) {
+int open_listener(const Config& cfg) { return open_listener(cfg, cfg.port); }
+
+int open_listener(const Config& cfg, int port) {
   BindChoice choice = choose_bind(cfg.bind);
-  int fd = listen_on(choice.addr, cfg.port, choice.dual_stack);
+  int fd = listen_on(choice.addr, port, choice.dual_stack);
   // No IPv6 on this machine: the IPv4 wildcard alone, as Redis skips the optional "-::*".
   if (fd == -1 && choice.dual_stack && (errno == EAFNOSUPPORT || errno == EADDRNOTAVAIL))
-    fd = listen_on("0.0.0.0", cfg.port, false);
+    fd = listen_on("0.0.0.0", port, false);
   return fd;
 }
 

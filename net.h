@@ -15,5 +15,7 @@ std::string endpoint(const sockaddr_storage& ss);
 bool is_loopback(const sockaddr_storage& ss);
 // A non-blocking listening socket on cfg.bind:cfg.port; -1 with errno set, or -2 for a bad address.
 int open_listener(const Config& cfg);
+// The same on cfg.bind:port (tls-port's listener).
+int open_listener(const Config& cfg, int port);
 
 }  // namespace tally

@@ -11,6 +11,10 @@
 // Input path: a connection with no partial command reads into its worker's scratch buffer and parses
 // there; only a trailing partial command is copied into the connection's own buffer, so idle
 // connections hold no input memory.
+//
+// TLS (tls.h): with tls-port set, a second listening socket sits in every epoll set like the first; its
+// connections carry a TlsConn, run the handshake on their first events, and then go through the same
+// read/run/flush path, with conn_read/conn_write in place of read/write.
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -40,6 +44,7 @@
 #include "state.h"
 #include "net.h"
 #include "thread_pool.h"
+#include "tls.h"
 
 namespace tally {
 namespace {
@@ -53,7 +58,7 @@ std::string errno_text() { return std::strerror(errno); }
 
 class Worker {
  public:
-  Worker(ServerState& state, int index, int listen_fd);
+  Worker(ServerState& state, int index, int listen_fd, int tls_listen_fd);
   ~Worker();
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
@@ -71,8 +76,9 @@ class Worker {
   }
 
  private:
-  void accept_clients();
+  void accept_clients(int listen_fd);
   void handle_event(Client& c, uint32_t events);
+  void handle_tls_event(Client& c);
   // Reads once and runs what arrived; false if the connection must close now.
   bool read_and_run(Client& c);
   // Parses and runs commands from [data, data+len); returns the bytes consumed.
@@ -108,9 +114,10 @@ class Worker {
 
   ServerState& state_;
   const int index_;
-  const int listen_fd_;
+  const int listen_fd_;      // -1 with port 0
+  const int tls_listen_fd_;  // -1 with tls-port 0
   int epoll_fd_ = -1;
-  char listen_tag_ = 0, wake_tag_ = 0;  // epoll data.ptr values that are not clients
+  char listen_tag_ = 0, tls_listen_tag_ = 0, wake_tag_ = 0;  // epoll data.ptr values that are not clients
   int wake_fd_ = -1;
   std::unordered_map<Client*, std::unique_ptr<Client>> clients_;  // the connections this worker owns
   std::vector<std::unique_ptr<Client>> graveyard_;  // closed during the current event batch
@@ -127,8 +134,9 @@ class Worker {
   int64_t next_timeout_check_ms_ = 0;
 };
 
-Worker::Worker(ServerState& state, int index, int listen_fd)
-    : state_(state), index_(index), listen_fd_(listen_fd), scratch_(new char[kScratchSize]),
+Worker::Worker(ServerState& state, int index, int listen_fd, int tls_listen_fd)
+    : state_(state), index_(index), listen_fd_(listen_fd), tls_listen_fd_(tls_listen_fd),
+      scratch_(new char[kScratchSize]),
       stats_(*state.workers[static_cast<std::size_t>(index)]) {
   epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
   wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -139,7 +147,9 @@ Worker::Worker(ServerState& state, int index, int listen_fd)
   epoll_event ev{};
   ev.events = EPOLLIN | EPOLLEXCLUSIVE;
   ev.data.ptr = &listen_tag_;
-  epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, listen_fd_, &ev);
+  if (listen_fd_ >= 0) epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, listen_fd_, &ev);
+  ev.data.ptr = &tls_listen_tag_;
+  if (tls_listen_fd_ >= 0) epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, tls_listen_fd_, &ev);
   ev.events = EPOLLIN;
   ev.data.ptr = &wake_tag_;
   epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &ev);
@@ -156,7 +166,8 @@ void Worker::run(std::stop_token st) {
   epoll_event events[256];
   // Connections queued before the listener joined this epoll set are not reported by an
   // EPOLLEXCLUSIVE registration; take them now.
-  accept_clients();
+  if (listen_fd_ >= 0) accept_clients(listen_fd_);
+  if (tls_listen_fd_ >= 0) accept_clients(tls_listen_fd_);
   while (!st.stop_requested()) {
     int64_t now = now_ms();
     int64_t hz = std::max<int64_t>(1, std::min<int64_t>(500, state_.config.hz.load()));
@@ -172,7 +183,9 @@ void Worker::run(std::stop_token st) {
     for (int i = 0; i < n; ++i) {
       void* tag = events[i].data.ptr;
       if (tag == &listen_tag_) {
-        accept_clients();
+        accept_clients(listen_fd_);
+      } else if (tag == &tls_listen_tag_) {
+        accept_clients(tls_listen_fd_);
       } else if (tag == &wake_tag_) {
         handle_wake();
       } else if (Client* c = static_cast<Client*>(tag); !c->closed) {
@@ -185,16 +198,17 @@ void Worker::run(std::stop_token st) {
   }
 }
 
-void Worker::accept_clients() {
+void Worker::accept_clients(int listen_fd) {
+  bool tls = listen_fd == tls_listen_fd_;
   for (int i = 0; i < 64; ++i) {
     sockaddr_storage peer{};
     socklen_t len = sizeof peer;
-    int fd = accept4(listen_fd_, reinterpret_cast<sockaddr*>(&peer), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    int fd = accept4(listen_fd, reinterpret_cast<sockaddr*>(&peer), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) return;  // EAGAIN: another worker took it, or none left
     state_.total_connections.fetch_add(1, std::memory_order_relaxed);
     if (static_cast<int64_t>(state_.clients.count()) >= state_.config.maxclients.load()) {
       static constexpr char kMsg[] = "-ERR max number of clients reached\r\n";
-      ssize_t r = write(fd, kMsg, sizeof kMsg - 1);
+      ssize_t r = tls ? 0 : write(fd, kMsg, sizeof kMsg - 1);  // TLS: no session to say it in
       (void)r;
       close(fd);
       state_.rejected_connections.fetch_add(1, std::memory_order_relaxed);
@@ -203,7 +217,7 @@ void Worker::accept_clients() {
     if (state_.config.protected_mode.load(std::memory_order_relaxed) && state_.acl.default_nopass() &&
         !is_loopback(peer)) {  // Redis's protected mode: explain, then close
       std::string msg = "-" + std::string(err::kProtectedMode) + "\r\n";
-      ssize_t r = write(fd, msg.data(), msg.size());
+      ssize_t r = tls ? 0 : write(fd, msg.data(), msg.size());  // TLS: no session to say it in
       (void)r;
       close(fd);
       continue;
@@ -216,6 +230,13 @@ void Worker::accept_clients() {
       setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
     }
     auto c = std::make_unique<Client>(state_.next_client_id.fetch_add(1), fd);
+    if (tls) {
+      c->tls.reset(tls_new(fd, static_cast<TlsAuthClients>(state_.config.tls_auth_clients.load())));
+      if (!c->tls) {
+        close(fd);
+        continue;
+      }
+    }
     c->worker = index_;
     c->addr = endpoint(peer);
     sockaddr_storage local{};
@@ -236,6 +257,7 @@ void Worker::accept_clients() {
 }
 
 void Worker::handle_event(Client& c, uint32_t events) {
+  if (c.tls) return handle_tls_event(c);
   if (events & EPOLLOUT) {
     if (!flush(c)) return close_client(c);
   }
@@ -243,6 +265,24 @@ void Worker::handle_event(Client& c, uint32_t events) {
     if (!read_and_run(c)) return close_client(c);
   }
   if (c.close_after_reply && c.out.empty()) return close_client(c);
+}
+
+// TLS may read to write and write to read, so any readiness tries both; bytes the library decrypted
+// beyond what one read took are invisible to epoll, so they are read before waiting again.
+void Worker::handle_tls_event(Client& c) {
+  if (!tls_established(c)) {
+    TlsHandshake h = tls_handshake(c);
+    if (h == TlsHandshake::kFailed) return close_client(c);
+    if (h != TlsHandshake::kDone) return set_writable_interest(c, h == TlsHandshake::kWantWrite);
+  }
+  if (!flush(c)) return close_client(c);
+  do {
+    if (!read_and_run(c)) return close_client(c);
+  } while (!c.closed && tls_has_pending(c));
+  if (c.closed) return;
+  if (c.close_after_reply && c.out.empty()) return close_client(c);
+  if (tls_read_wants_write(c)) set_writable_interest(c, true);
+  else if (tls_write_wants_read(c)) set_writable_interest(c, false);  // EPOLLIN resumes the write
 }
 
 bool Worker::read_and_run(Client& c) {
@@ -259,7 +299,7 @@ bool Worker::read_and_run(Client& c) {
     dst = scratch_.get();
     room = kScratchSize;
   }
-  ssize_t n = read(c.fd, dst, room);
+  ssize_t n = conn_read(c, dst, room);
   if (n == 0) return false;
   if (n < 0) return errno == EAGAIN || errno == EINTR;
   stats_.net_input_bytes.fetch_add(static_cast<uint64_t>(n), std::memory_order_relaxed);
@@ -339,7 +379,7 @@ bool Worker::flush(Client& c) {
   if (c.closed) return false;       // its fd number may already belong to someone else
   if (c.durable_wait) return true;  // release_durable() sends it
   while (!c.out.empty()) {
-    ssize_t n = write(c.fd, c.out.data(), c.out.size());
+    ssize_t n = conn_write(c, c.out.data(), c.out.size());
     if (n < 0) {
       if (errno == EINTR) continue;
       if (errno != EAGAIN) return false;
@@ -372,6 +412,7 @@ void Worker::close_client(Client& c) {
   c.closed = true;
   state_.clients.remove(&c);
   epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, c.fd, nullptr);
+  tls_shutdown(c);
   close(c.fd);
   auto it = clients_.find(&c);
   graveyard_.push_back(std::move(it->second));
@@ -498,12 +539,25 @@ int run_server(ServerState& state) {
       return 1;
     }
   }
-  int listen_fd = open_listener(cfg);
-  if (listen_fd < 0) {
-    log_line(LogLevel::kWarning, "Failed listening on " + cfg.bind + ":" + std::to_string(cfg.port) + ": " +
-                                     (listen_fd == -2 ? std::string("bad bind address") : errno_text()));
+  if (cfg.port == 0 && cfg.tls_port == 0) {
+    log_line(LogLevel::kWarning, "Configured to not listen anywhere, exiting.");
     return 1;
   }
+  if (cfg.tls_port != 0 && !tls_configure(cfg)) {
+    log_line(LogLevel::kWarning, "Failed to configure TLS. Check logs for more info.");
+    return 1;
+  }
+  auto listen_on = [&cfg](int port) {
+    int fd = open_listener(cfg, port);
+    if (fd < 0)
+      log_line(LogLevel::kWarning, "Failed listening on " + cfg.bind + ":" + std::to_string(port) + ": " +
+                                       (fd == -2 ? std::string("bad bind address") : errno_text()));
+    return fd;
+  };
+  int listen_fd = cfg.port != 0 ? listen_on(cfg.port) : -1;
+  if (cfg.port != 0 && listen_fd < 0) return 1;
+  int tls_listen_fd = cfg.tls_port != 0 ? listen_on(cfg.tls_port) : -1;
+  if (cfg.tls_port != 0 && tls_listen_fd < 0) return 1;
   state.tcp_port = cfg.port;
   state.executable = executable_path();
   std::string wal_dir;
@@ -538,7 +592,7 @@ int run_server(ServerState& state) {
   signal(SIGXFSZ, SIG_IGN);  // a file size limit makes the log's write fail (and say so) instead
 
   std::vector<std::unique_ptr<Worker>> workers;
-  for (int i = 0; i < cfg.workers; ++i) workers.push_back(std::make_unique<Worker>(state, i, listen_fd));
+  for (int i = 0; i < cfg.workers; ++i) workers.push_back(std::make_unique<Worker>(state, i, listen_fd, tls_listen_fd));
   state.clients.wake_worker = [&workers](int w) {  // CLIENT KILL
     if (w >= 0 && static_cast<std::size_t>(w) < workers.size()) workers[static_cast<std::size_t>(w)]->wake_for_kill();
   };
@@ -553,6 +607,7 @@ int run_server(ServerState& state) {
 
   log_line(LogLevel::kNotice, std::string("Tally ") + kVersion + " (Redis 7.0.15 compatible) pid=" +
                                   std::to_string(getpid()) + " port=" + std::to_string(cfg.port) +
+                                  (cfg.tls_port ? " tls-port=" + std::to_string(cfg.tls_port) : std::string()) +
                                   " workers=" + std::to_string(cfg.workers) + " shards=" + std::to_string(cfg.shards) +
                                   " databases=" + std::to_string(cfg.databases));
   {
@@ -569,7 +624,8 @@ int run_server(ServerState& state) {
       state.loading.loading.store(false);
       log_line(LogLevel::kNotice, "DB loaded from disk: " + std::to_string((now_ms() - started) / 1000.0).substr(0, 5) +
                                       " seconds (" + std::to_string(state.keyspace->dbsize(0)) + " keys in db 0)");
-      log_line(LogLevel::kNotice, "Ready to accept connections tcp");
+      if (state.config.port) log_line(LogLevel::kNotice, "Ready to accept connections tcp");
+      if (state.config.tls_port) log_line(LogLevel::kNotice, "Ready to accept connections tls");
     });
     int sig = 0;
     sigwait(&set, &sig);
@@ -584,7 +640,8 @@ int run_server(ServerState& state) {
   wal.set_on_durable(nullptr);
   state.wal = nullptr;
   workers.clear();
-  close(listen_fd);
+  if (listen_fd >= 0) close(listen_fd);
+  if (tls_listen_fd >= 0) close(tls_listen_fd);
   log_line(LogLevel::kNotice, "Tally is now ready to exit, bye bye...");
   return 0;
 }

@@ -283,5 +283,47 @@ TEST(ConfigTest, SetErrorsMatchRedis) {
   EXPECT_EQ(cfg.save, "");
 }
 
+// The tls-* settings: Redis 7.0's names, defaults and value checks; the files are read once at start.
+TEST(ConfigTest, TlsSettings) {
+  Config defaults;
+  EXPECT_EQ(get_one(defaults, "tls-port"), "0");
+  EXPECT_EQ(get_one(defaults, "tls-auth-clients"), "yes");
+  EXPECT_EQ(get_one(defaults, "tls-cert-file"), "");
+  EXPECT_EQ(get_one(defaults, "tls-prefer-server-ciphers"), "no");
+  EXPECT_EQ(get_one(defaults, "tls-session-caching"), "yes");
+  EXPECT_EQ(get_one(defaults, "tls-session-cache-size"), "20480");
+  EXPECT_EQ(get_one(defaults, "tls-session-cache-timeout"), "300");
+
+  TempFile file(
+      "tls-port 6380\n"
+      "tls-cert-file /etc/tally/server.crt\n"
+      "tls-key-file /etc/tally/server.key\n"
+      "tls-ca-cert-file /etc/tally/ca.crt\n"
+      "tls-auth-clients optional\n"
+      "tls-protocols \"TLSv1.2 TLSv1.3\"\n");
+  Config cfg;
+  ASSERT_EQ(parse(&cfg, {file.path(), "--port", "0", "--tls-key-file-pass", "pw"}), "");
+  EXPECT_EQ(cfg.port, 0);
+  EXPECT_EQ(cfg.tls_port, 6380);
+  EXPECT_EQ(get_one(cfg, "tls-cert-file"), "/etc/tally/server.crt");
+  EXPECT_EQ(get_one(cfg, "tls-key-file"), "/etc/tally/server.key");
+  EXPECT_EQ(get_one(cfg, "tls-key-file-pass"), "pw");
+  EXPECT_EQ(get_one(cfg, "tls-ca-cert-file"), "/etc/tally/ca.crt");
+  EXPECT_EQ(get_one(cfg, "tls-auth-clients"), "optional");
+  EXPECT_EQ(get_one(cfg, "tls-protocols"), "TLSv1.2 TLSv1.3");
+  EXPECT_EQ(get(cfg, "tls-*").size(), 14u);
+
+  EXPECT_EQ(parse(&cfg, {"--tls-auth-clients", "sometimes"}),
+            "Invalid argument 'sometimes' for 'tls-auth-clients': argument(s) must be one of the following: no, "
+            "yes, optional");
+  EXPECT_EQ(parse(&cfg, {"--tls-port", "65536"}),
+            "Invalid argument '65536' for 'tls-port': argument must be between 0 and 65535 inclusive");
+  const std::string pre = "ERR CONFIG SET failed (possibly related to argument ";
+  EXPECT_EQ(config_set(&cfg, "tls-auth-clients", "no"), "");
+  EXPECT_EQ(cfg.tls_auth_clients.load(), 0);
+  EXPECT_EQ(config_set(&cfg, "tls-cert-file", "/x"), pre + "'tls-cert-file') - can't set immutable config");
+  EXPECT_EQ(config_set(&cfg, "tls-port", "1"), pre + "'tls-port') - can't set immutable config");
+}
+
 }  // namespace
 }  // namespace tally

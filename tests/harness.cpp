@@ -805,6 +805,8 @@ std::string Resp(const std::vector<std::string>& args) {
 
 // ---------------------------------------------------------------------------------------------------------
 
+int FreeLocalPort() { return FreePort(); }
+
 std::unique_ptr<Server> StartServer(std::vector<std::string> extra_args) {
   auto s = std::make_unique<Server>(std::move(extra_args));
   std::string err;

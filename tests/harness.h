@@ -247,6 +247,9 @@ class SharedServerTest : public ::testing::Test {
   Client client_;
 };
 
+// A loopback TCP port that was free a moment ago (for a server's second listener, e.g. --tls-port).
+int FreeLocalPort();
+
 // Milliseconds since the Unix epoch (wall clock) / sleep helper.
 long long NowMs();
 void SleepMs(int ms);
