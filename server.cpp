@@ -11,6 +11,14 @@
 // Input path: a connection with no partial command reads into its worker's scratch buffer and parses
 // there; only a trailing partial command is copied into the connection's own buffer, so idle
 // connections hold no input memory.
+//
+// Output back-pressure (client-output-buffer-limit normal <hard> <soft> <soft-seconds>): a client's
+// commands run only while its pending output is under the soft limit. Past it the worker stops
+// running them and stops reading the socket (the rest of what it read waits in Client::in), and
+// resumes once the client has read enough for the output to fall under the limit again. So a
+// client that never reads holds at most the soft limit plus one reply. A reply that takes the
+// output to the hard limit, or output that stays over the soft limit for more than soft-seconds,
+// closes the connection with Redis's log line.
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -48,6 +56,7 @@ constexpr const char* kVersion = "0.1.0";
 constexpr std::size_t kScratchSize = 64 * 1024;
 constexpr std::size_t kExpireBudget = 200;  // entries per database per shard per active-expiry step
 constexpr std::size_t kIdleBufferKeep = 16 * 1024;
+constexpr std::size_t kPartialRead = 16 * 1024;  // Redis's PROTO_IOBUF_LEN
 
 std::string errno_text() { return std::strerror(errno); }
 
@@ -78,6 +87,13 @@ class Worker {
   // Parses and runs commands from [data, data+len); returns the bytes consumed.
   std::size_t run_commands(Client& c, const char* data, std::size_t len);
   bool flush(Client& c);  // false on a write error
+  // After c's commands ran (ran) or its output could move: enforces the output limits, waits for
+  // the log, writes, and while the output drains under the soft limit runs the commands that
+  // waited in c.in. False if the connection must close now.
+  bool finish_batch(Client& c, bool ran);
+  bool within_hard_limit(Client& c);
+  void check_soft_limit_time(int64_t now);
+  void update_events(Client& c);
   void close_client(Client& c);
   void handle_wake();
   void periodic(int64_t now);
@@ -125,6 +141,7 @@ class Worker {
   int64_t loop_now_ms_ = 0;  // the time after the last epoll_wait
   int64_t next_expire_ms_ = 0;
   int64_t next_timeout_check_ms_ = 0;
+  int64_t next_obuf_check_ms_ = 0;
 };
 
 Worker::Worker(ServerState& state, int index, int listen_fd)
@@ -228,10 +245,13 @@ void Worker::accept_clients() {
 }
 
 void Worker::handle_event(Client& c, uint32_t events) {
+  // A paused client is not read, so a hang-up would be reported again and again; nothing more can
+  // reach a peer that hung up or failed.
+  if (c.read_paused && (events & (EPOLLERR | EPOLLHUP))) return close_client(c);
   if (events & EPOLLOUT) {
-    if (!flush(c)) return close_client(c);
+    if (!finish_batch(c, false)) return close_client(c);
   }
-  if (events & (EPOLLIN | EPOLLERR | EPOLLHUP)) {
+  if ((events & (EPOLLIN | EPOLLERR | EPOLLHUP)) && !c.read_paused) {
     if (!read_and_run(c)) return close_client(c);
   }
   if (c.close_after_reply && c.out.empty()) return close_client(c);
@@ -244,9 +264,11 @@ bool Worker::read_and_run(Client& c) {
   if (partial) {
     std::size_t hint = c.parser.bytes_hint();
     std::size_t want = hint > c.in.size() ? hint - c.in.size() : 0;
-    c.in.ensure_tail(std::max<std::size_t>(want, 16 * 1024));
+    c.in.ensure_tail(std::max<std::size_t>(want, kPartialRead));
     dst = c.in.tail();
-    room = c.in.tail_room();
+    // As Redis, 16 KiB at a time unless a known bulk is due: where an over-long inline line or
+    // length line is caught (and so which error it gets) then matches Redis's.
+    room = hint ? c.in.tail_room() : std::min(c.in.tail_room(), kPartialRead);
   } else {
     dst = scratch_.get();
     room = kScratchSize;
@@ -267,11 +289,48 @@ bool Worker::read_and_run(Client& c) {
   c.in.shrink_if_idle(kIdleBufferKeep);
   c.qbuf_bytes.store(c.in.size(), std::memory_order_relaxed);
   if (int64_t limit = state_.config.client_query_buffer_limit.load(); static_cast<int64_t>(c.in.size()) > limit) {
-    log_line(LogLevel::kWarning, "Closing client " + c.addr + " that reached max query buffer length");
+    log_line(LogLevel::kWarning, "Closing client that reached max query buffer length: " + client_info_string(c) +
+                                     " (qbuf initial bytes: " + repr_bytes(c.in.view().substr(0, 64)) + ")");
     return false;
   }
-  hold_for_durability(c);
-  return flush(c);
+  return finish_batch(c, true);
+}
+
+bool Worker::finish_batch(Client& c, bool ran) {
+  for (;;) {
+    if (ran) {
+      if (!within_hard_limit(c)) return false;
+      hold_for_durability(c);
+    }
+    if (!flush(c)) return false;
+    int64_t soft = state_.config.obuf_limits[0].soft.load(std::memory_order_relaxed);
+    bool over = soft > 0 && limited_output(c.out.size()) >= static_cast<uint64_t>(soft);
+    bool runnable = !c.in.empty() && !c.blocked && !c.close_after_reply && !c.kill_requested.load();
+    // Loops only when run_commands stopped for the output and the write has since drained it:
+    // each round runs at least one command.
+    if (over || !c.read_paused || !runnable) {
+      c.read_paused = over;
+      break;
+    }
+    c.read_paused = false;
+    c.in.consume(run_commands(c, c.in.data(), c.in.size()));
+    c.qbuf_bytes.store(c.in.size(), std::memory_order_relaxed);
+    ran = true;
+  }
+  if (!c.read_paused) c.soft_since_ms = 0;
+  else if (!c.soft_since_ms) c.soft_since_ms = loop_now_ms_;
+  update_events(c);
+  return true;
+}
+
+// Redis frees such a client without sending what it has pending, and logs it.
+bool Worker::within_hard_limit(Client& c) {
+  int64_t hard = state_.config.obuf_limits[0].hard.load(std::memory_order_relaxed);
+  if (hard <= 0 || limited_output(c.out.size()) < static_cast<uint64_t>(hard)) return true;
+  c.obuf_bytes.store(c.out.size(), std::memory_order_relaxed);
+  log_line(LogLevel::kWarning,
+           "Client " + client_info_string(c) + " scheduled to be closed ASAP for overcoming of output buffer limits.");
+  return false;
 }
 
 void Worker::hold_for_durability(Client& c) {
@@ -300,14 +359,23 @@ void Worker::release_durable() {
   has_waiters_.store(!durable_waiters_.empty(), std::memory_order_seq_cst);
   for (Client* c : ready) {
     c->durable_wait = 0;
-    if (!flush(*c) || (c->close_after_reply && c->out.empty())) close_client(*c);
+    if (!finish_batch(*c, false) || (c->close_after_reply && c->out.empty())) close_client(*c);
   }
 }
 
 std::size_t Worker::run_commands(Client& c, const char* data, std::size_t len) {
   std::size_t pos = 0;
   CmdStats* cmd_stats = stats_.cmd.data();
+  const OutputBufferLimit& obuf = state_.config.obuf_limits[0];
+  // As thresholds on the whole pending output (client.h's split); 0 means no limit.
+  auto limit = [](int64_t v) { return v > 0 ? static_cast<uint64_t>(v) + kReplyBufferBytes : UINT64_MAX; };
+  uint64_t soft = limit(obuf.soft.load(std::memory_order_relaxed));
+  uint64_t hard = limit(obuf.hard.load(std::memory_order_relaxed));
   while (pos < len && !c.blocked && !c.close_after_reply && !c.kill_requested.load(std::memory_order_relaxed)) {
+    if (c.out.size() >= soft) {  // the rest waits until the client has read its replies
+      c.read_paused = true;
+      break;
+    }
     ParserLimits limits;
     limits.max_bulk_len = state_.config.proto_max_bulk_len.load(std::memory_order_relaxed);
     limits.authenticated = c.authenticated;
@@ -323,6 +391,7 @@ std::size_t Worker::run_commands(Client& c, const char* data, std::size_t len) {
     if (st == ParseStatus::kCommand) dispatch(state_, c, c.parser.argv(), cmd_stats);
     pos += consumed;
     if (c.block.requested) park(c);
+    if (c.out.size() >= hard) break;  // finish_batch closes it
   }
   return pos;
 }
@@ -339,6 +408,7 @@ bool Worker::flush(Client& c) {
     }
     stats_.net_output_bytes.fetch_add(static_cast<uint64_t>(n), std::memory_order_relaxed);
     c.out.consume(static_cast<std::size_t>(n));
+    c.last_interaction_ms.store(loop_now_ms_, std::memory_order_relaxed);  // as Redis: a read reply is activity
   }
   c.obuf_bytes.store(c.out.size(), std::memory_order_relaxed);
   set_writable_interest(c, !c.out.empty());
@@ -349,8 +419,16 @@ bool Worker::flush(Client& c) {
 void Worker::set_writable_interest(Client& c, bool on) {
   if (c.want_write == on) return;
   c.want_write = on;
+  update_events(c);
+}
+
+// Polls for what the client's state asks: input unless paused, output while the socket was full.
+void Worker::update_events(Client& c) {
+  uint8_t want = static_cast<uint8_t>((c.read_paused ? 0 : Client::kEventRead) | (c.want_write ? Client::kEventWrite : 0));
+  if (c.io_events.load(std::memory_order_relaxed) == want) return;
+  c.io_events.store(want, std::memory_order_relaxed);
   epoll_event ev{};
-  ev.events = on ? (EPOLLIN | EPOLLOUT) : EPOLLIN;
+  ev.events = (want & Client::kEventRead ? uint32_t{EPOLLIN} : 0u) | (want & Client::kEventWrite ? uint32_t{EPOLLOUT} : 0u);
   ev.data.ptr = &c;
   epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, c.fd, &ev);
 }
@@ -397,6 +475,7 @@ void Worker::periodic(int64_t now) {
   }
   int64_t hz = std::max<int64_t>(1, std::min<int64_t>(500, state_.config.hz.load()));
   next_expire_ms_ = now + (more ? 1 : 1000 / hz);
+  check_soft_limit_time(now);
   int64_t timeout_s = state_.config.timeout.load();
   if (timeout_s <= 0 || now < next_timeout_check_ms_) return;
   next_timeout_check_ms_ = now + 1000;
@@ -404,6 +483,21 @@ void Worker::periodic(int64_t now) {
   for (auto& [ptr, c] : clients_)
     if (!c->blocked && now - c->last_interaction_ms.load() > timeout_s * 1000) idle.push_back(ptr);
   for (Client* c : idle) close_client(*c);
+}
+
+// Closes the clients whose output stayed over the soft limit for more than soft-seconds (when that
+// is set), once a second, as Redis's clientsCron does (and with its log line).
+void Worker::check_soft_limit_time(int64_t now) {
+  int64_t seconds = state_.config.obuf_limits[0].soft_seconds.load(std::memory_order_relaxed);
+  if (seconds <= 0 || now < next_obuf_check_ms_) return;
+  next_obuf_check_ms_ = now + 1000;
+  std::vector<Client*> doomed;
+  for (auto& [ptr, c] : clients_)
+    if (c->soft_since_ms && (now - c->soft_since_ms) / 1000 > seconds) doomed.push_back(ptr);
+  for (Client* c : doomed) {
+    log_line(LogLevel::kWarning, "Client " + client_info_string(*c) + " closed for overcoming of output buffer limits.");
+    close_client(*c);
+  }
 }
 
 // ---- blocking commands ----
@@ -440,8 +534,7 @@ void Worker::unpark(Client& c) {
 // Sends what the unblocked client got and runs the requests that queued up behind it.
 void Worker::after_unpark(Client& c) {
   if (!c.in.empty()) c.in.consume(run_commands(c, c.in.data(), c.in.size()));
-  hold_for_durability(c);
-  if (!flush(c) || (c.close_after_reply && c.out.empty())) close_client(c);
+  if (!finish_batch(c, true) || (c.close_after_reply && c.out.empty())) close_client(c);
 }
 
 void Worker::run_ready() {
