@@ -4,6 +4,8 @@
 // client-query-buffer-limit, maxclients, timeout, tcp-keepalive. Checks that need Tally's input
 // pause (Redis 7.0 has none: its normal clients default to no limit) skip on a real redis-server;
 // the rest were run against redis-server 7.0.15 as well.
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 
@@ -376,6 +378,195 @@ TEST(OutputLimitTest, StartupFlags) {
   ASSERT_TRUE(two);
   Client c2(two->port());
   EXPECT_EQ(ObufLimitsOf(c2), "normal 2097152 1048576 5 slave 3145728 2097152 1 pubsub 33554432 8388608 60");
+}
+
+// QUIT waiting behind a pause runs in its turn: its +OK comes after every earlier reply, then the close.
+TEST(OutputLimitTest, QuitQueuedBehindAPause) {
+  auto server = StartServer();
+  ASSERT_TRUE(server);
+  Client c(server->port());
+  if (!ServerIsRealRedis()) {
+    ASSERT_TRUE(ExpectOk(Cmd(c, {"CONFIG", "SET", "client-output-buffer-limit", "normal 0 1mb 0"})));
+  }
+  const std::string big = Patterned(kMb, 'q');
+  ASSERT_TRUE(ExpectOk(Cmd(c, {"SET", "big", big})));
+  RawConn stalled(server->port());
+  ShrinkReceiveBuffer(stalled);
+  long long id = ClientIdOf(stalled);
+  std::string req;
+  for (int i = 0; i < 16; ++i) req += "GET big\r\n";
+  req += "QUIT\r\nSET after-quit 1\r\n";
+  SendWithoutReading(stalled, req, 2000);
+  if (!ServerIsRealRedis()) {
+    ASSERT_NE(WaitPaused(c, id, kMb), "") << ClientLine(c, id);
+  }
+  for (int i = 0; i < 16; ++i) ASSERT_TRUE(stalled.Read(BulkOf(big).size(), 5000) == BulkOf(big)) << i;
+  EXPECT_EQ(Escape(stalled.ReadUntilClosed(5000)), Escape("+OK\r\n"));
+  EXPECT_TRUE(stalled.peer_closed());
+  ExpectInt(Cmd(c, {"EXISTS", "after-quit"}), 0);
+}
+
+TEST(OutputLimitTest, ClientKillClosesAPausedClient) {
+  if (ServerIsRealRedis()) GTEST_SKIP() << "redis-server has no input pause";
+  auto server = StartServer();
+  ASSERT_TRUE(server);
+  Client c(server->port());
+  ASSERT_TRUE(ExpectOk(Cmd(c, {"CONFIG", "SET", "client-output-buffer-limit", "normal 0 1mb 0"})));
+  ASSERT_TRUE(ExpectOk(Cmd(c, {"SET", "big", Patterned(kMb, 'k')})));
+  RawConn stalled(server->port());
+  ShrinkReceiveBuffer(stalled);
+  long long id = ClientIdOf(stalled);
+  std::string req;
+  for (int i = 0; i < 16; ++i) req += "GET big\r\n";
+  SendWithoutReading(stalled, req, 2000);
+  ASSERT_NE(WaitPaused(c, id, kMb), "") << ClientLine(c, id);
+  ExpectInt(Cmd(c, {"CLIENT", "KILL", "ID", std::to_string(id)}), 1);
+  EXPECT_TRUE(WaitFor([&] { return ClientLine(c, id).empty(); }, 3000));
+  stalled.ReadUntilClosed(5000);
+  EXPECT_TRUE(stalled.peer_closed());
+  ExpectStatus(Cmd(c, {"PING"}), "PONG");
+}
+
+// ---- the other limits, changed at runtime ----
+
+TEST(LimitsTest, ProtoMaxBulkLen) {
+  auto server = StartServer();
+  ASSERT_TRUE(server);
+  Client c(server->port());
+  ASSERT_TRUE(ExpectOk(Cmd(c, {"CONFIG", "SET", "proto-max-bulk-len", "1mb"})));
+  ExpectBulks(Cmd(c, {"CONFIG", "GET", "proto-max-bulk-len"}), {"proto-max-bulk-len", "1048576"});
+  RawConn over(server->port());
+  ExpectRawThenClose(over, "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1048577\r\n", "-ERR Protocol error: invalid bulk length\r\n");
+  // At the limit it is fine; growing past it is refused.
+  const std::string value(kMb, 'p');
+  ASSERT_TRUE(ExpectOk(Cmd(c, {"SET", "k", value})));
+  const std::string too_big = "ERR string exceeds maximum allowed size (proto-max-bulk-len)";
+  ExpectError(Cmd(c, {"APPEND", "k", "x"}), too_big);
+  ExpectError(Cmd(c, {"SETRANGE", "k", "1048576", "x"}), too_big);
+  ExpectInt(Cmd(c, {"SETRANGE", "k", "1048575", "x"}), kMb);
+  ExpectError(Cmd(c, {"CONFIG", "SET", "proto-max-bulk-len", "1000"}),
+              "ERR CONFIG SET failed (possibly related to argument 'proto-max-bulk-len') - argument must be between "
+              "1048576 and 9223372036854775807 inclusive");
+  ASSERT_TRUE(ExpectOk(Cmd(c, {"CONFIG", "SET", "proto-max-bulk-len", "2mb"})));
+  ExpectInt(Cmd(c, {"APPEND", "k", "x"}), kMb + 1);
+}
+
+TEST(LimitsTest, ClientQueryBufferLimit) {
+  auto server = StartServer();
+  ASSERT_TRUE(server);
+  Client c(server->port());
+  ASSERT_TRUE(ExpectOk(Cmd(c, {"CONFIG", "SET", "client-query-buffer-limit", "1mb"})));
+  ExpectBulks(Cmd(c, {"CONFIG", "GET", "client-query-buffer-limit"}), {"client-query-buffer-limit", "1048576"});
+  RawConn bystander(server->port());
+  ASSERT_TRUE(bystander.Send("*3\r\n$3\r\nSET\r\n$4\r\nhalf\r\n$3\r\nab"));  // mid-command meanwhile
+  RawConn greedy(server->port());
+  long long id = ClientIdOf(greedy);
+  std::string req = "*2\r\n$4\r\nECHO\r\n$2000000\r\n" + std::string(2000000, 'g');
+  SendWithoutReading(greedy, req, 3000);
+  EXPECT_EQ(greedy.ReadUntilClosed(5000), "") << "no reply, just the close";
+  EXPECT_TRUE(greedy.peer_closed());
+  std::string log;
+  EXPECT_TRUE(WaitFor([&] {
+    log = server->LogTail(20000);
+    return log.find("Closing client that reached max query buffer length: id=" + std::to_string(id) + " ") !=
+           std::string::npos;
+  }, 3000)) << log;
+  EXPECT_NE(log.find(" (qbuf initial bytes: \""), std::string::npos) << log;
+  // A request under the limit is fine, and so is the bystander.
+  ASSERT_TRUE(ExpectOk(Cmd(c, {"SET", "k", std::string(900000, 'v')})));
+  ExpectRaw(bystander, "c\r\n", "+OK\r\n");
+  ExpectBulk(Cmd(c, {"GET", "half"}), "abc");
+  ExpectError(Cmd(c, {"CONFIG", "SET", "client-query-buffer-limit", "1000"}),
+              "ERR CONFIG SET failed (possibly related to argument 'client-query-buffer-limit') - argument must be "
+              "between 1048576 and 9223372036854775807 inclusive");
+}
+
+TEST(LimitsTest, MaxclientsAtRuntime) {
+  auto server = StartServer();
+  ASSERT_TRUE(server);
+  Client c(server->port());
+  ASSERT_TRUE(ExpectOk(Cmd(c, {"CONFIG", "SET", "maxclients", "2"})));
+  RawConn second(server->port());
+  ASSERT_TRUE(ExpectRaw(second, "PING\r\n", "+PONG\r\n"));
+  RawConn third(server->port());
+  EXPECT_EQ(Escape(third.ReadUntilClosed(3000)), Escape("-ERR max number of clients reached\r\n"));
+  EXPECT_TRUE(third.peer_closed());
+  Reply info = Cmd(c, {"INFO", "stats"});
+  ASSERT_TRUE(info && info->type == REDIS_REPLY_STRING);
+  EXPECT_EQ(InfoField(info->str, "rejected_connections"), "1");
+  ExpectError(Cmd(c, {"CONFIG", "SET", "maxclients", "0"}),
+              "ERR CONFIG SET failed (possibly related to argument 'maxclients') - argument must be between 1 and "
+              "4294967295 inclusive");
+  ASSERT_TRUE(ExpectOk(Cmd(c, {"CONFIG", "SET", "maxclients", "3"})));
+  RawConn now_fits(server->port());
+  ExpectRaw(now_fits, "PING\r\n", "+PONG\r\n");
+}
+
+TEST(LimitsTest, TimeoutClosesIdleClientsButNotBlockedOnes) {
+  auto server = StartServer();
+  ASSERT_TRUE(server);
+  Client c(server->port());
+  RawConn blocked(server->port());
+  ASSERT_TRUE(blocked.Send("BZPOPMIN z 0\r\n"));
+  RawConn idle(server->port());
+  ASSERT_TRUE(ExpectRaw(idle, "PING\r\n", "+PONG\r\n"));
+  ASSERT_TRUE(ExpectOk(Cmd(c, {"CONFIG", "SET", "timeout", "1"})));  // applies to clients already connected
+  ExpectBulks(Cmd(c, {"CONFIG", "GET", "timeout"}), {"timeout", "1"});
+  long long t0 = NowMs();
+  EXPECT_EQ(idle.ReadUntilClosed(5000), "");
+  EXPECT_TRUE(idle.peer_closed()) << "an idle client outlived timeout 1";
+  EXPECT_GE(NowMs() - t0, 900);
+  SleepMs(1500);  // the blocked client is idle too, longer than the timeout
+  Client fresh(server->port());
+  ExpectInt(Cmd(fresh, {"ZADD", "z", "1", "m"}), 1);
+  const std::string popped = "*3\r\n$1\r\nz\r\n$1\r\nm\r\n$1\r\n1\r\n";
+  EXPECT_EQ(Escape(blocked.Read(popped.size(), 3000)), Escape(popped));
+  ExpectError(Cmd(fresh, {"CONFIG", "SET", "timeout", "-1"}),
+              "ERR CONFIG SET failed (possibly related to argument 'timeout') - argument must be between 0 and "
+              "2147483647 inclusive");
+}
+
+// Whether the server side of the connection from local port `peer` runs a keepalive timer (ss -o).
+int KeepaliveTimer(int server_port, int peer) {
+  std::string cmd = "ss -tnoH state established '( sport = :" + std::to_string(server_port) + " )' 2>/dev/null";
+  FILE* f = popen(cmd.c_str(), "r");
+  if (!f) return -1;
+  std::string out;
+  char buf[4096];
+  while (size_t n = fread(buf, 1, sizeof buf, f)) out.append(buf, n);
+  pclose(f);
+  std::string me = "127.0.0.1:" + std::to_string(peer) + " ";
+  size_t at = out.find(me);
+  if (at == std::string::npos) return -1;
+  std::string line = out.substr(at, out.find('\n', at) - at);
+  return line.find("timer:(keepalive,") != std::string::npos ? 1 : 0;
+}
+
+int LocalPort(int fd) {
+  sockaddr_in a{};
+  socklen_t len = sizeof a;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  return ntohs(a.sin_port);
+}
+
+TEST(LimitsTest, TcpKeepalive) {
+  auto server = StartServer({"--tcp-keepalive", "77"});
+  ASSERT_TRUE(server);
+  Client c(server->port());
+  ExpectBulks(Cmd(c, {"CONFIG", "GET", "tcp-keepalive"}), {"tcp-keepalive", "77"});
+  RawConn with(server->port());
+  ASSERT_TRUE(ExpectRaw(with, "PING\r\n", "+PONG\r\n"));
+  EXPECT_EQ(KeepaliveTimer(server->port(), LocalPort(with.fd())), 1) << "SO_KEEPALIVE is not set";
+  // A new value applies to connections accepted from then on.
+  ASSERT_TRUE(ExpectOk(Cmd(c, {"CONFIG", "SET", "tcp-keepalive", "0"})));
+  ExpectBulks(Cmd(c, {"CONFIG", "GET", "tcp-keepalive"}), {"tcp-keepalive", "0"});
+  RawConn without(server->port());
+  ASSERT_TRUE(ExpectRaw(without, "PING\r\n", "+PONG\r\n"));
+  EXPECT_EQ(KeepaliveTimer(server->port(), LocalPort(without.fd())), 0) << "keepalive on with tcp-keepalive 0";
+  EXPECT_EQ(KeepaliveTimer(server->port(), LocalPort(with.fd())), 1);
+  ExpectError(Cmd(c, {"CONFIG", "SET", "tcp-keepalive", "-1"}),
+              "ERR CONFIG SET failed (possibly related to argument 'tcp-keepalive') - argument must be between 0 and "
+              "2147483647 inclusive");
 }
 
 }  // namespace
