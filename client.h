@@ -40,9 +40,10 @@ struct Client {
   bool want_write = false;          // EPOLLOUT armed: the socket's send buffer was full
   bool closed = false;              // closed by its worker; freed when the current event batch ends
   uint64_t durable_wait = 0;        // appendfsync always: `out` leaves once the log is durable up to here
-  // Output back-pressure (client-output-buffer-limit normal): while `out` holds at least the soft
-  // limit, the worker runs none of this client's commands and stops reading its socket; what it
-  // already read waits in `in`. soft_since_ms: when `out` last went over the soft limit (0: under).
+  // Output back-pressure (client-output-buffer-limit normal): while the output counted against the
+  // limits (limited_output(out.size()), below) is at least the soft limit, the worker runs none of
+  // this client's commands and stops reading its socket; what it already read waits in `in`.
+  // soft_since_ms: when it last went over the soft limit (0: under).
   bool read_paused = false;
   int64_t soft_since_ms = 0;
   std::atomic<uint8_t> io_events{kEventRead};  // what the worker polls for, for CLIENT LIST events=
