@@ -47,6 +47,7 @@
 #include "log.h"
 #include "state.h"
 #include "net.h"
+#include "output_limit.h"
 #include "thread_pool.h"
 
 namespace tally {
@@ -91,7 +92,6 @@ class Worker {
   // the log, writes, and while the output drains under the soft limit runs the commands that
   // waited in c.in. False if the connection must close now.
   bool finish_batch(Client& c, bool ran);
-  bool within_hard_limit(Client& c);
   void check_soft_limit_time(int64_t now);
   void update_events(Client& c);
   void close_client(Client& c);
@@ -299,12 +299,11 @@ bool Worker::read_and_run(Client& c) {
 bool Worker::finish_batch(Client& c, bool ran) {
   for (;;) {
     if (ran) {
-      if (!within_hard_limit(c)) return false;
+      if (hard_limit_reached(state_.config, c)) return false;  // Redis drops what is pending
       hold_for_durability(c);
     }
     if (!flush(c)) return false;
-    int64_t soft = state_.config.obuf_limits[0].soft.load(std::memory_order_relaxed);
-    bool over = soft > 0 && limited_output(c.out.size()) >= static_cast<uint64_t>(soft);
+    bool over = c.out.size() >= output_thresholds(state_.config).soft;
     bool runnable = !c.in.empty() && !c.blocked && !c.close_after_reply && !c.kill_requested.load();
     // Loops only when run_commands stopped for the output and the write has since drained it:
     // each round runs at least one command.
@@ -321,16 +320,6 @@ bool Worker::finish_batch(Client& c, bool ran) {
   else if (!c.soft_since_ms) c.soft_since_ms = loop_now_ms_;
   update_events(c);
   return true;
-}
-
-// Redis frees such a client without sending what it has pending, and logs it.
-bool Worker::within_hard_limit(Client& c) {
-  int64_t hard = state_.config.obuf_limits[0].hard.load(std::memory_order_relaxed);
-  if (hard <= 0 || limited_output(c.out.size()) < static_cast<uint64_t>(hard)) return true;
-  c.obuf_bytes.store(c.out.size(), std::memory_order_relaxed);
-  log_line(LogLevel::kWarning,
-           "Client " + client_info_string(c) + " scheduled to be closed ASAP for overcoming of output buffer limits.");
-  return false;
 }
 
 void Worker::hold_for_durability(Client& c) {
@@ -366,11 +355,7 @@ void Worker::release_durable() {
 std::size_t Worker::run_commands(Client& c, const char* data, std::size_t len) {
   std::size_t pos = 0;
   CmdStats* cmd_stats = stats_.cmd.data();
-  const OutputBufferLimit& obuf = state_.config.obuf_limits[0];
-  // As thresholds on the whole pending output (client.h's split); 0 means no limit.
-  auto limit = [](int64_t v) { return v > 0 ? static_cast<uint64_t>(v) + kReplyBufferBytes : UINT64_MAX; };
-  uint64_t soft = limit(obuf.soft.load(std::memory_order_relaxed));
-  uint64_t hard = limit(obuf.hard.load(std::memory_order_relaxed));
+  const auto [soft, hard] = output_thresholds(state_.config);
   while (pos < len && !c.blocked && !c.close_after_reply && !c.kill_requested.load(std::memory_order_relaxed)) {
     if (c.out.size() >= soft) {  // the rest waits until the client has read its replies
       c.read_paused = true;
@@ -485,19 +470,15 @@ void Worker::periodic(int64_t now) {
   for (Client* c : idle) close_client(*c);
 }
 
-// Closes the clients whose output stayed over the soft limit for more than soft-seconds (when that
-// is set), once a second, as Redis's clientsCron does (and with its log line).
+// Closes the clients that stayed over the soft limit for more than soft-seconds, once a second, as
+// Redis's clientsCron does.
 void Worker::check_soft_limit_time(int64_t now) {
-  int64_t seconds = state_.config.obuf_limits[0].soft_seconds.load(std::memory_order_relaxed);
-  if (seconds <= 0 || now < next_obuf_check_ms_) return;
+  if (now < next_obuf_check_ms_) return;
   next_obuf_check_ms_ = now + 1000;
   std::vector<Client*> doomed;
   for (auto& [ptr, c] : clients_)
-    if (c->soft_since_ms && (now - c->soft_since_ms) / 1000 > seconds) doomed.push_back(ptr);
-  for (Client* c : doomed) {
-    log_line(LogLevel::kWarning, "Client " + client_info_string(*c) + " closed for overcoming of output buffer limits.");
-    close_client(*c);
-  }
+    if (soft_limit_expired(state_.config, *c, now)) doomed.push_back(ptr);
+  for (Client* c : doomed) close_client(*c);
 }
 
 // ---- blocking commands ----
