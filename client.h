@@ -53,6 +53,14 @@ struct Client {
   bool want_write = false;          // EPOLLOUT armed: the socket's send buffer was full
   bool closed = false;              // closed by its worker; freed when the current event batch ends
   uint64_t durable_wait = 0;        // appendfsync always: `out` leaves once the log is durable up to here
+  // Output back-pressure (client-output-buffer-limit normal): while the output counted against the
+  // limits (limited_output(out.size()), below) is at least the soft limit, the worker runs none of
+  // this client's commands and stops reading its socket; what it already read waits in `in`.
+  // soft_since_ms: when it last went over the soft limit (0: under).
+  bool read_paused = false;
+  int64_t soft_since_ms = 0;
+  std::atomic<uint8_t> io_events{kEventRead};  // what the worker polls for, for CLIENT LIST events=
+  static constexpr uint8_t kEventRead = 1, kEventWrite = 2;
   std::atomic<bool> kill_requested{false};  // CLIENT KILL from any thread
 
   // Blocking commands (BZPOPMIN...): a handler that finds nothing calls Ctx::block_on, which fills
@@ -84,6 +92,15 @@ struct Client {
   RequestParser parser;
   ReplyWriter writer;
 };
+
+// Redis keeps the first 16 KiB of a client's pending output in its fixed reply buffer (CLIENT LIST
+// obl) and counts only the rest (omem) against client-output-buffer-limit; Tally splits its one
+// output buffer the same way, so small limits act as in Redis (a short reply never trips them).
+inline constexpr uint64_t kReplyBufferBytes = 16 * 1024;
+inline uint64_t limited_output(uint64_t pending) { return pending > kReplyBufferBytes ? pending - kReplyBufferBytes : 0; }
+
+// The client's CLIENT LIST line without its newline, as Redis's catClientInfoString (log lines).
+std::string client_info_string(Client& c);
 
 // All connected clients, for CLIENT LIST / KILL and INFO clients. Thread-safe.
 class ClientRegistry {

@@ -137,10 +137,7 @@ void cmd_reset(Ctx& c) {
 
 // ---- CLIENT ----
 
-std::string client_line(const ServerState& s, Client& cl) {
-  (void)s;
-  return client_info_line(cl);
-}
+std::string client_line(Client& cl) { return client_info_line(cl); }
 
 }  // namespace
 
@@ -161,9 +158,16 @@ std::string client_info_line(Client& cl) {
   line += " idle=" + std::to_string((now - cl.last_interaction_ms.load(std::memory_order_relaxed)) / 1000);
   line += " flags=N db=" + std::to_string(cl.db.load(std::memory_order_relaxed));
   line += " sub=0 psub=0 ssub=0 multi=-1 qbuf=" + std::to_string(cl.qbuf_bytes.load(std::memory_order_relaxed));
-  line += " qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=";
-  line += std::to_string(cl.obuf_bytes.load(std::memory_order_relaxed));
-  line += " tot-mem=0 events=r cmd=" + std::string(cl.last_cmd.load(std::memory_order_relaxed));
+  // Pending output as Redis splits it (client.h): obl in the fixed buffer, omem in a list of
+  // (here nominal) 16 KiB blocks, oll of them.
+  uint64_t pending = cl.obuf_bytes.load(std::memory_order_relaxed);
+  uint64_t omem = limited_output(pending);
+  uint8_t ev = cl.io_events.load(std::memory_order_relaxed);
+  line += " qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=" + std::to_string(pending - omem);
+  line += " oll=" + std::to_string((omem + kReplyBufferBytes - 1) / kReplyBufferBytes);
+  line += " omem=" + std::to_string(omem) + " tot-mem=0 events=";
+  line += std::string(ev & Client::kEventRead ? "r" : "") + (ev & Client::kEventWrite ? "w" : "");
+  line += " cmd=" + std::string(cl.last_cmd.load(std::memory_order_relaxed));
   line += " user=" + user + " redir=-1 resp=" + std::to_string(cl.resp.load(std::memory_order_relaxed));
   line += " lib-name=" + lib_name + " lib-ver=" + lib_ver + "\n";
   return line;
@@ -206,12 +210,12 @@ void client_list(Ctx& c) {
   }
   std::string text;
   c.server.clients.for_each([&](Client& cl) {
-    if (ids.empty() || std::find(ids.begin(), ids.end(), cl.id) != ids.end()) text += client_line(c.server, cl);
+    if (ids.empty() || std::find(ids.begin(), ids.end(), cl.id) != ids.end()) text += client_line(cl);
   });
   c.out.verbatim(text);
 }
 
-void client_info(Ctx& c) { c.out.verbatim(client_line(c.server, c.client)); }
+void client_info(Ctx& c) { c.out.verbatim(client_line(c.client)); }
 
 struct KillFilter {
   int64_t id = -1;
@@ -364,5 +368,11 @@ constexpr CommandSpec kConnectionCommands[] = {
 }  // namespace
 
 std::span<const CommandSpec> connection_commands() { return kConnectionCommands; }
+
+std::string client_info_string(Client& c) {
+  std::string line = client_line(c);
+  line.pop_back();  // the newline
+  return line;
+}
 
 }  // namespace tally

@@ -171,7 +171,7 @@ void clients_section(InfoText& t, const ServerState& s) {
   uint64_t max_in = 0, max_out = 0;
   s.clients.for_each([&](Client& c) {
     max_in = std::max(max_in, c.qbuf_bytes.load(std::memory_order_relaxed));
-    max_out = std::max(max_out, c.obuf_bytes.load(std::memory_order_relaxed));
+    max_out = std::max(max_out, limited_output(c.obuf_bytes.load(std::memory_order_relaxed)));
   });
   t.section("Clients");
   t.field("connected_clients", static_cast<uint64_t>(s.clients.count()));

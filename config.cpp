@@ -143,6 +143,69 @@ std::string check_save(std::string* v) {
   return "";
 }
 
+// client-output-buffer-limit: groups of "<class> <hard> <soft> <soft-seconds>", checked as Redis
+// 7.0's config.c does (memtoull sizes; seconds read by strtoll into an int) and applied all or
+// nothing. CONFIG SET splits its value on every single space, so "a  b" holds an empty part.
+struct ObufSetting {
+  int cls;
+  int64_t hard, soft, seconds;
+};
+
+int client_class(std::string_view name);
+bool parse_memory(std::string_view s, int64_t* out);
+
+std::string parse_obuf(std::string_view value, std::vector<ObufSetting>* out) {
+  std::vector<std::string> parts;
+  for (std::size_t at = 0; !value.empty();) {
+    std::size_t sp = value.find(' ', at);
+    parts.emplace_back(value.substr(at, sp == std::string_view::npos ? sp : sp - at));
+    if (sp == std::string_view::npos) break;
+    at = sp + 1;
+  }
+  if (parts.size() % 4) return "Wrong number of arguments in buffer limit configuration.";
+  for (std::size_t i = 0; i < parts.size(); i += 4) {
+    ObufSetting set{client_class(parts[i]), 0, 0, 0};
+    if (set.cls < 0) return "Invalid client class specified in buffer limit configuration.";
+    bool sizes_ok = parse_memory(parts[i + 1], &set.hard);
+    sizes_ok = parse_memory(parts[i + 2], &set.soft) && sizes_ok;
+    char* end = nullptr;
+    int seconds = static_cast<int>(std::strtoll(parts[i + 3].c_str(), &end, 10));  // Redis keeps an int
+    if (!sizes_ok || seconds < 0 || *end != '\0')
+      return "Error in hard, soft or soft_seconds setting in buffer limit configuration.";
+    set.seconds = seconds;
+    out->push_back(set);
+  }
+  return "";
+}
+
+std::string check_obuf(std::string* v) {
+  std::vector<ObufSetting> settings;
+  return parse_obuf(*v, &settings);
+}
+
+void set_obuf(Config& c, std::string v) {
+  std::vector<ObufSetting> settings;
+  if (!parse_obuf(v, &settings).empty()) return;  // check_obuf accepted it already
+  for (const ObufSetting& s : settings) {
+    OutputBufferLimit& l = c.obuf_limits[s.cls];
+    l.hard.store(s.hard);
+    l.soft.store(s.soft);
+    l.soft_seconds.store(s.seconds);
+  }
+}
+
+// Redis's format, every class in order: "normal 0 0 0 slave 268435456 67108864 60 pubsub ...".
+std::string get_obuf(const Config& c) {
+  static constexpr const char* kNames[kClientClasses] = {"normal", "slave", "pubsub"};
+  std::string out;
+  for (int i = 0; i < kClientClasses; ++i) {
+    const OutputBufferLimit& l = c.obuf_limits[i];
+    out += std::string(i ? " " : "") + kNames[i] + " " + std::to_string(l.hard.load()) + " " +
+           std::to_string(l.soft.load()) + " " + std::to_string(l.soft_seconds.load());
+  }
+  return out;
+}
+
 constexpr EnumName kLogLevels[] = {{"debug", 0}, {"verbose", 1}, {"notice", 2}, {"warning", 3}};
 constexpr EnumName kFsync[] = {{"everysec", static_cast<int64_t>(FsyncPolicy::kEverysec)},
                                {"always", static_cast<int64_t>(FsyncPolicy::kAlways)},
@@ -221,6 +284,7 @@ const std::vector<Param>& params() {
           set_num<&C::proto_max_bulk_len>),
       num("client-query-buffer-limit", Kind::kMemory, kMutable, kMb, kInt64Max,
           get_num<&C::client_query_buffer_limit>, set_num<&C::client_query_buffer_limit>),
+      str("client-output-buffer-limit", kMutable | kMulti, get_obuf, set_obuf, check_obuf),
       num("hz", Kind::kInt, kMutable, 0, kIntMax, get_num<&C::hz>, set_num<&C::hz>, clamp_hz),
       num("maxmemory", Kind::kMemory, kMutable, 0, kInt64Max, get_num<&C::maxmemory>, set_num<&C::maxmemory>),
       // TLS: fixed at start (no context reload on CONFIG SET), except the per-connection client-cert mode.
@@ -251,6 +315,14 @@ bool iequal(std::string_view a, std::string_view b) {
   for (std::size_t i = 0; i < a.size(); ++i)
     if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
   return true;
+}
+
+// getClientTypeByName, less "master", which has no output limits.
+int client_class(std::string_view name) {
+  if (iequal(name, "normal")) return static_cast<int>(ClientClass::kNormal);
+  if (iequal(name, "slave") || iequal(name, "replica")) return static_cast<int>(ClientClass::kReplica);
+  if (iequal(name, "pubsub")) return static_cast<int>(ClientClass::kPubsub);
+  return -1;
 }
 
 const Param* find_param(std::string_view name) {
@@ -413,9 +485,10 @@ std::string apply_directive(Config* cfg, std::string_view name, const std::vecto
   if (!p) return "Bad directive or wrong number of arguments: '" + std::string(name) + "'";
   if (args.empty() || (args.size() > 1 && !(p->flags & kMulti)))
     return "Wrong number of arguments for '" + std::string(name) + "'";
-  // Several arguments: save's pairs and bind's addresses are joined (net.cpp picks what to listen on).
+  // Several arguments: save's pairs, bind's addresses (net.cpp picks what to listen on) and the
+  // output buffer limit groups are joined.
   std::string value = args.front();
-  if (p->name == "save" || p->name == "bind")
+  if (p->name == "save" || p->name == "bind" || p->name == "client-output-buffer-limit")
     for (std::size_t i = 1; i < args.size(); ++i) value += " " + args[i];
   std::string why = set_value(cfg, *p, value);
   if (!why.empty()) return "Invalid argument '" + value + "' for '" + std::string(name) + "': " + why;

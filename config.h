@@ -18,6 +18,16 @@ namespace tally {
 
 enum class FsyncPolicy { kAlways, kEverysec, kNo };
 
+// client-output-buffer-limit, per client class, as Redis keeps it: bytes (0 = no limit) and seconds.
+// Tally serves only normal clients; the replica and pubsub classes are parsed and reported for
+// compatibility. What the normal limits do is server.cpp's (docs/limits.md).
+enum class ClientClass { kNormal, kReplica, kPubsub };
+inline constexpr int kClientClasses = 3;
+struct OutputBufferLimit {
+  OutputBufferLimit(int64_t h, int64_t s, int64_t secs) : hard(h), soft(s), soft_seconds(secs) {}
+  std::atomic<int64_t> hard, soft, soft_seconds;
+};
+
 struct Config {
   // Fixed at start.
   int port = 6379;
@@ -40,6 +50,11 @@ struct Config {
   std::atomic<int64_t> tcp_keepalive{300};
   std::atomic<int64_t> proto_max_bulk_len{512LL * 1024 * 1024};
   std::atomic<int64_t> client_query_buffer_limit{1LL << 30};
+  // [ClientClass]. Redis's normal default is 0 0 0 (unbounded); Tally pauses a normal client's input
+  // past 64mb of pending output and drops it at 1gb (above proto-max-bulk-len, so any one value can
+  // still be read back).
+  OutputBufferLimit obuf_limits[kClientClasses]{{1LL << 30, 64LL << 20, 0}, {256LL << 20, 64LL << 20, 60},
+                                                {32LL << 20, 8LL << 20, 60}};
   std::atomic<int64_t> hz{10};
   std::atomic<int64_t> maxmemory{0};
   std::atomic<bool> appendonly{true};

@@ -368,6 +368,30 @@ bool split_args(std::string_view line, std::vector<std::string>* out) {
   return ok;
 }
 
+std::string repr_bytes(std::string_view s) {
+  std::string out = "\"";
+  for (char c : s) {
+    switch (c) {
+      case '\\': out += "\\\\"; break;
+      case '"': out += "\\\""; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      case '\a': out += "\\a"; break;
+      case '\b': out += "\\b"; break;
+      default:
+        if (c >= ' ' && c <= '~') {
+          out += c;
+        } else {
+          static constexpr char kHex[] = "0123456789abcdef";
+          unsigned char u = static_cast<unsigned char>(c);
+          out += {'\\', 'x', kHex[u >> 4], kHex[u & 15]};
+        }
+    }
+  }
+  return out + "\"";
+}
+
 // ---------------------------------------------------------------------------------------------
 // Number formatting
 

@@ -97,6 +97,10 @@ class RequestParser {
 // quotes (including a closing quote not followed by a space). Exposed for tests and redis.conf parsing.
 bool split_args(std::string_view line, std::vector<std::string>* out);
 
+// Quotes bytes for a log line as Redis's sdscatrepr does: "a\r\n\x00" (backslash escapes for \\ \" \n
+// \r \t \a \b, \xHH for other non-printable bytes).
+std::string repr_bytes(std::string_view s);
+
 // Formats a double as Redis 7.0's addReplyDouble does: "inf" / "-inf" for infinities, otherwise
 // printf "%.17g" (0.1 -> "0.10000000000000001", 3 -> "3", -0.0 -> "-0", 1e300 ->
 // "1.0000000000000001e+300"). A RESP3 double (`,`) carries the same text.

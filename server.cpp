@@ -15,6 +15,14 @@
 // TLS (tls.h): with tls-port set, a second listening socket sits in every epoll set like the first; its
 // connections carry a TlsConn, run the handshake on their first events, and then go through the same
 // read/run/flush path, with conn_read/conn_write in place of read/write.
+//
+// Output back-pressure (client-output-buffer-limit normal <hard> <soft> <soft-seconds>): a client's
+// commands run only while its pending output is under the soft limit. Past it the worker stops
+// running them and stops reading the socket (the rest of what it read waits in Client::in), and
+// resumes once the client has read enough for the output to fall under the limit again. So a
+// client that never reads holds at most the soft limit plus one reply. A reply that takes the
+// output to the hard limit, or output that stays over the soft limit for more than soft-seconds,
+// closes the connection with Redis's log line.
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -43,6 +51,7 @@
 #include "log.h"
 #include "state.h"
 #include "net.h"
+#include "output_limit.h"
 #include "thread_pool.h"
 #include "tls.h"
 
@@ -53,6 +62,7 @@ constexpr const char* kVersion = "0.1.0";
 constexpr std::size_t kScratchSize = 64 * 1024;
 constexpr std::size_t kExpireBudget = 200;  // entries per database per shard per active-expiry step
 constexpr std::size_t kIdleBufferKeep = 16 * 1024;
+constexpr std::size_t kPartialRead = 16 * 1024;  // Redis's PROTO_IOBUF_LEN
 
 std::string errno_text() { return std::strerror(errno); }
 
@@ -78,12 +88,20 @@ class Worker {
  private:
   void accept_clients(int listen_fd);
   void handle_event(Client& c, uint32_t events);
-  void handle_tls_event(Client& c);
+  void handle_tls_event(Client& c, uint32_t events);
+  bool read_tls_input(Client& c);
+  void run_tls_pending();
   // Reads once and runs what arrived; false if the connection must close now.
   bool read_and_run(Client& c);
   // Parses and runs commands from [data, data+len); returns the bytes consumed.
   std::size_t run_commands(Client& c, const char* data, std::size_t len);
   bool flush(Client& c);  // false on a write error
+  // After c's commands ran (ran) or its output could move: enforces the output limits, waits for
+  // the log, writes, and while the output drains under the soft limit runs the commands that
+  // waited in c.in. False if the connection must close now.
+  bool finish_batch(Client& c, bool ran);
+  void check_soft_limit_time(int64_t now);
+  void update_events(Client& c);
   void close_client(Client& c);
   void handle_wake();
   void periodic(int64_t now);
@@ -121,6 +139,7 @@ class Worker {
   int wake_fd_ = -1;
   std::unordered_map<Client*, std::unique_ptr<Client>> clients_;  // the connections this worker owns
   std::vector<std::unique_ptr<Client>> graveyard_;  // closed during the current event batch
+  std::vector<Client*> tls_pending_;  // see run_tls_pending(); drained before graveyard_ is cleared
   std::unique_ptr<char[]> scratch_;
   WorkerStats& stats_;
   std::mutex ready_mu_;  // guards ready_
@@ -132,6 +151,7 @@ class Worker {
   int64_t loop_now_ms_ = 0;  // the time after the last epoll_wait
   int64_t next_expire_ms_ = 0;
   int64_t next_timeout_check_ms_ = 0;
+  int64_t next_obuf_check_ms_ = 0;
 };
 
 Worker::Worker(ServerState& state, int index, int listen_fd, int tls_listen_fd)
@@ -194,6 +214,7 @@ void Worker::run(std::stop_token st) {
     }
     run_ready();
     if (!blocked_.empty()) expire_blocked(loop_now_ms_);
+    if (!tls_pending_.empty()) run_tls_pending();
     graveyard_.clear();
   }
 }
@@ -257,11 +278,14 @@ void Worker::accept_clients(int listen_fd) {
 }
 
 void Worker::handle_event(Client& c, uint32_t events) {
-  if (c.tls) return handle_tls_event(c);
+  if (c.tls) return handle_tls_event(c, events);
+  // A paused client is not read, so a hang-up would be reported again and again; nothing more can
+  // reach a peer that hung up or failed.
+  if (c.read_paused && (events & (EPOLLERR | EPOLLHUP))) return close_client(c);
   if (events & EPOLLOUT) {
-    if (!flush(c)) return close_client(c);
+    if (!finish_batch(c, false)) return close_client(c);
   }
-  if (events & (EPOLLIN | EPOLLERR | EPOLLHUP)) {
+  if ((events & (EPOLLIN | EPOLLERR | EPOLLHUP)) && !c.read_paused) {
     if (!read_and_run(c)) return close_client(c);
   }
   if (c.close_after_reply && c.out.empty()) return close_client(c);
@@ -269,20 +293,36 @@ void Worker::handle_event(Client& c, uint32_t events) {
 
 // TLS may read to write and write to read, so any readiness tries both; bytes the library decrypted
 // beyond what one read took are invisible to epoll, so they are read before waiting again.
-void Worker::handle_tls_event(Client& c) {
+void Worker::handle_tls_event(Client& c, uint32_t events) {
   if (!tls_established(c)) {
     TlsHandshake h = tls_handshake(c);
     if (h == TlsHandshake::kFailed) return close_client(c);
     if (h != TlsHandshake::kDone) return set_writable_interest(c, h == TlsHandshake::kWantWrite);
   }
-  if (!flush(c)) return close_client(c);
-  do {
-    if (!read_and_run(c)) return close_client(c);
-  } while (!c.closed && tls_has_pending(c));
-  if (c.closed) return;
+  if (c.read_paused && (events & (EPOLLERR | EPOLLHUP))) return close_client(c);
+  if (!finish_batch(c, false) || !read_tls_input(c)) return close_client(c);
   if (c.close_after_reply && c.out.empty()) return close_client(c);
   if (tls_read_wants_write(c)) set_writable_interest(c, true);
   else if (tls_write_wants_read(c)) set_writable_interest(c, false);  // EPOLLIN resumes the write
+}
+
+// Reads and runs while the library holds decrypted bytes that epoll cannot report, unless the client
+// is paused for its output; false if the connection must close.
+bool Worker::read_tls_input(Client& c) {
+  while (!c.closed && !c.read_paused) {
+    if (!read_and_run(c)) return false;
+    if (!tls_has_pending(c)) break;
+  }
+  return true;
+}
+
+// TLS clients that left a pause with decrypted input still inside the library: no epoll event will
+// come for it, so the loop reads it before the batch ends.
+void Worker::run_tls_pending() {
+  std::vector<Client*> pending;
+  pending.swap(tls_pending_);
+  for (Client* c : pending)
+    if (!c->closed && !read_tls_input(*c)) close_client(*c);
 }
 
 bool Worker::read_and_run(Client& c) {
@@ -292,9 +332,11 @@ bool Worker::read_and_run(Client& c) {
   if (partial) {
     std::size_t hint = c.parser.bytes_hint();
     std::size_t want = hint > c.in.size() ? hint - c.in.size() : 0;
-    c.in.ensure_tail(std::max<std::size_t>(want, 16 * 1024));
+    c.in.ensure_tail(std::max<std::size_t>(want, kPartialRead));
     dst = c.in.tail();
-    room = c.in.tail_room();
+    // As Redis, 16 KiB at a time unless a known bulk is due: where an over-long inline line or
+    // length line is caught (and so which error it gets) then matches Redis's.
+    room = hint ? c.in.tail_room() : std::min(c.in.tail_room(), kPartialRead);
   } else {
     dst = scratch_.get();
     room = kScratchSize;
@@ -315,11 +357,38 @@ bool Worker::read_and_run(Client& c) {
   c.in.shrink_if_idle(kIdleBufferKeep);
   c.qbuf_bytes.store(c.in.size(), std::memory_order_relaxed);
   if (int64_t limit = state_.config.client_query_buffer_limit.load(); static_cast<int64_t>(c.in.size()) > limit) {
-    log_line(LogLevel::kWarning, "Closing client " + c.addr + " that reached max query buffer length");
+    log_line(LogLevel::kWarning, "Closing client that reached max query buffer length: " + client_info_string(c) +
+                                     " (qbuf initial bytes: " + repr_bytes(c.in.view().substr(0, 64)) + ")");
     return false;
   }
-  hold_for_durability(c);
-  return flush(c);
+  return finish_batch(c, true);
+}
+
+bool Worker::finish_batch(Client& c, bool ran) {
+  for (;;) {
+    if (ran) {
+      if (hard_limit_reached(state_.config, c)) return false;  // Redis drops what is pending
+      hold_for_durability(c);
+    }
+    if (!flush(c)) return false;
+    bool over = c.out.size() >= output_thresholds(state_.config).soft;
+    bool runnable = !c.in.empty() && !c.blocked && !c.close_after_reply && !c.kill_requested.load();
+    // Loops only when run_commands stopped for the output and the write has since drained it:
+    // each round runs at least one command.
+    if (over || !c.read_paused || !runnable) {
+      c.read_paused = over;
+      break;
+    }
+    c.read_paused = false;
+    c.in.consume(run_commands(c, c.in.data(), c.in.size()));
+    c.qbuf_bytes.store(c.in.size(), std::memory_order_relaxed);
+    ran = true;
+  }
+  if (!c.read_paused) c.soft_since_ms = 0;
+  else if (!c.soft_since_ms) c.soft_since_ms = loop_now_ms_;
+  if (c.tls && !c.read_paused && tls_has_pending(c)) tls_pending_.push_back(&c);
+  update_events(c);
+  return true;
 }
 
 void Worker::hold_for_durability(Client& c) {
@@ -348,14 +417,19 @@ void Worker::release_durable() {
   has_waiters_.store(!durable_waiters_.empty(), std::memory_order_seq_cst);
   for (Client* c : ready) {
     c->durable_wait = 0;
-    if (!flush(*c) || (c->close_after_reply && c->out.empty())) close_client(*c);
+    if (!finish_batch(*c, false) || (c->close_after_reply && c->out.empty())) close_client(*c);
   }
 }
 
 std::size_t Worker::run_commands(Client& c, const char* data, std::size_t len) {
   std::size_t pos = 0;
   CmdStats* cmd_stats = stats_.cmd.data();
+  const auto [soft, hard] = output_thresholds(state_.config);
   while (pos < len && !c.blocked && !c.close_after_reply && !c.kill_requested.load(std::memory_order_relaxed)) {
+    if (c.out.size() >= soft) {  // the rest waits until the client has read its replies
+      c.read_paused = true;
+      break;
+    }
     ParserLimits limits;
     limits.max_bulk_len = state_.config.proto_max_bulk_len.load(std::memory_order_relaxed);
     limits.authenticated = c.authenticated;
@@ -371,6 +445,7 @@ std::size_t Worker::run_commands(Client& c, const char* data, std::size_t len) {
     if (st == ParseStatus::kCommand) dispatch(state_, c, c.parser.argv(), cmd_stats);
     pos += consumed;
     if (c.block.requested) park(c);
+    if (c.out.size() >= hard) break;  // finish_batch closes it
   }
   return pos;
 }
@@ -387,6 +462,7 @@ bool Worker::flush(Client& c) {
     }
     stats_.net_output_bytes.fetch_add(static_cast<uint64_t>(n), std::memory_order_relaxed);
     c.out.consume(static_cast<std::size_t>(n));
+    c.last_interaction_ms.store(loop_now_ms_, std::memory_order_relaxed);  // as Redis: a read reply is activity
   }
   c.obuf_bytes.store(c.out.size(), std::memory_order_relaxed);
   set_writable_interest(c, !c.out.empty());
@@ -397,8 +473,18 @@ bool Worker::flush(Client& c) {
 void Worker::set_writable_interest(Client& c, bool on) {
   if (c.want_write == on) return;
   c.want_write = on;
+  update_events(c);
+}
+
+// Polls for what the client's state asks: input unless paused, output while the socket was full.
+void Worker::update_events(Client& c) {
+  // A paused TLS client is still polled for input while a write of its waits for the peer's record.
+  bool read = !c.read_paused || (c.tls && tls_write_wants_read(c));
+  uint8_t want = static_cast<uint8_t>((read ? Client::kEventRead : 0) | (c.want_write ? Client::kEventWrite : 0));
+  if (c.io_events.load(std::memory_order_relaxed) == want) return;
+  c.io_events.store(want, std::memory_order_relaxed);
   epoll_event ev{};
-  ev.events = on ? (EPOLLIN | EPOLLOUT) : EPOLLIN;
+  ev.events = (want & Client::kEventRead ? uint32_t{EPOLLIN} : 0u) | (want & Client::kEventWrite ? uint32_t{EPOLLOUT} : 0u);
   ev.data.ptr = &c;
   epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, c.fd, &ev);
 }
@@ -446,6 +532,7 @@ void Worker::periodic(int64_t now) {
   }
   int64_t hz = std::max<int64_t>(1, std::min<int64_t>(500, state_.config.hz.load()));
   next_expire_ms_ = now + (more ? 1 : 1000 / hz);
+  check_soft_limit_time(now);
   int64_t timeout_s = state_.config.timeout.load();
   if (timeout_s <= 0 || now < next_timeout_check_ms_) return;
   next_timeout_check_ms_ = now + 1000;
@@ -453,6 +540,17 @@ void Worker::periodic(int64_t now) {
   for (auto& [ptr, c] : clients_)
     if (!c->blocked && now - c->last_interaction_ms.load() > timeout_s * 1000) idle.push_back(ptr);
   for (Client* c : idle) close_client(*c);
+}
+
+// Closes the clients that stayed over the soft limit for more than soft-seconds, once a second, as
+// Redis's clientsCron does.
+void Worker::check_soft_limit_time(int64_t now) {
+  if (now < next_obuf_check_ms_) return;
+  next_obuf_check_ms_ = now + 1000;
+  std::vector<Client*> doomed;
+  for (auto& [ptr, c] : clients_)
+    if (soft_limit_expired(state_.config, *c, now)) doomed.push_back(ptr);
+  for (Client* c : doomed) close_client(*c);
 }
 
 // ---- blocking commands ----
@@ -489,8 +587,7 @@ void Worker::unpark(Client& c) {
 // Sends what the unblocked client got and runs the requests that queued up behind it.
 void Worker::after_unpark(Client& c) {
   if (!c.in.empty()) c.in.consume(run_commands(c, c.in.data(), c.in.size()));
-  hold_for_durability(c);
-  if (!flush(c) || (c.close_after_reply && c.out.empty())) close_client(c);
+  if (!finish_batch(c, true) || (c.close_after_reply && c.out.empty())) close_client(c);
 }
 
 void Worker::run_ready() {

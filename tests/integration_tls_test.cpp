@@ -367,6 +367,31 @@ TEST_F(TlsTest, LargeValuesRoundTripThroughPartialWrites) {
   EXPECT_EQ(out, std::to_string(huge.size()) + "\n");
 }
 
+// A TLS client paused for its output (client-output-buffer-limit's soft limit) with more requests
+// already decrypted inside the library: when it reads again, those run without a new socket event,
+// and every reply arrives whole and in order.
+TEST_F(TlsTest, PausedClientResumesWithInputTheLibraryHolds) {
+  Client plain(server_->port());
+  ASSERT_TRUE(ExpectStatus(Cmd(plain, {"CONFIG", "SET", "client-output-buffer-limit", "normal 0 256kb 0"}), "OK"));
+  std::string value(8192, 'v');
+  ExpectStatus(Cmd(plain, {"SET", "v", value}), "OK");
+  TlsClient t(tls_port_, certs_("ca.crt"), WithCert());
+  ASSERT_TRUE(t.connected()) << t.error();
+  std::string reqs, expected;
+  for (int i = 0; reqs.size() < 3 * 65536; ++i) {  // more than one read takes: some stays in the library
+    reqs += Resp({"GET", "v"});
+    expected += "$8192\r\n" + value + "\r\n";
+  }
+  reqs += Resp({"PING"});
+  expected += "+PONG\r\n";
+  ASSERT_TRUE(t.SendBurst(reqs));
+  SleepMs(300);  // the server pauses this client at 256 KB of pending replies
+  std::string got = t.Read(expected.size());
+  EXPECT_EQ(got.size(), expected.size()) << t.error();
+  EXPECT_TRUE(got == expected) << "the replies differ";
+  ExpectStatus(Cmd(plain, {"CONFIG", "SET", "client-output-buffer-limit", "normal 1gb 64mb 0"}), "OK");
+}
+
 TEST_F(TlsTest, AuthClientsYesNeedsACertificateFromTheCa) {
   std::string why;
   EXPECT_TRUE(Pongs(tls_port_, WithCert(), &why)) << why;
