@@ -9,6 +9,7 @@
 
 #include <cctype>
 
+#include "evict.h"
 #include "state.h"
 
 namespace tally {
@@ -141,6 +142,7 @@ void dispatch(ServerState& server, Client& client, std::span<const std::string_v
   const CommandSpec& spec = *cmd->spec;
   const char* reject = nullptr;
   std::string arity_error, disk_error;
+  std::string_view oom_error;
   if (!arity_ok(spec.arity, argv.size()) || !spec.handler) {
     arity_error = err::wrong_args(cmd->full_name);
     out.error(arity_error);
@@ -148,6 +150,10 @@ void dispatch(ServerState& server, Client& client, std::span<const std::string_v
   } else if (!client.authenticated && !(spec.flags & kCmdNoAuth)) {
     out.error(err::kNoAuth);
     reject = "auth";
+  } else if (server.config.maxmemory.load(std::memory_order_relaxed) != 0 && !client.in_exec &&
+             !(oom_error = oom_check(server, client, *cmd)).empty()) {
+    out.error(oom_error);  // maxmemory (evict.h): evicts first, refuses only if that cannot help
+    reject = "oom";
   } else if (server.wal && server.wal->failing() && ((spec.flags & kCmdWrite) || cmd->full_name == "ping") &&
              !(disk_error = server.wal->write_error()).empty()) {
     out.error(std::string(err::kMisconfAof) + disk_error);  // as Redis, PING too is refused

@@ -21,6 +21,7 @@
 #include <span>
 
 #include "commands.h"
+#include "evict.h"
 #include "protocol.h"
 
 namespace tally {
@@ -142,6 +143,24 @@ constexpr EnumName kFsync[] = {{"everysec", static_cast<int64_t>(FsyncPolicy::kE
                                {"always", static_cast<int64_t>(FsyncPolicy::kAlways)},
                                {"no", static_cast<int64_t>(FsyncPolicy::kNo)}};
 
+// In Redis's order, which its "must be one of the following" error lists.
+constexpr EnumName kPolicies[] = {{"volatile-lru", static_cast<int64_t>(MaxmemoryPolicy::kVolatileLru)},
+                                  {"volatile-lfu", static_cast<int64_t>(MaxmemoryPolicy::kVolatileLfu)},
+                                  {"volatile-random", static_cast<int64_t>(MaxmemoryPolicy::kVolatileRandom)},
+                                  {"volatile-ttl", static_cast<int64_t>(MaxmemoryPolicy::kVolatileTtl)},
+                                  {"allkeys-lru", static_cast<int64_t>(MaxmemoryPolicy::kAllkeysLru)},
+                                  {"allkeys-lfu", static_cast<int64_t>(MaxmemoryPolicy::kAllkeysLfu)},
+                                  {"allkeys-random", static_cast<int64_t>(MaxmemoryPolicy::kAllkeysRandom)},
+                                  {"noeviction", static_cast<int64_t>(MaxmemoryPolicy::kNoEviction)}};
+
+// The policy and the LFU knobs also decide what an entry's access field means (evict.h), which the
+// keyspace reads on every lookup: setting them publishes the new meaning.
+template <auto M>
+void set_access_num(Config& c, int64_t v) {
+  store(c.*M, v);
+  publish_access_mode(c);
+}
+
 constexpr int64_t kIntMax = INT_MAX;
 constexpr int64_t kInt64Max = INT64_MAX;
 constexpr int64_t kMb = 1024 * 1024;
@@ -211,6 +230,16 @@ const std::vector<Param>& params() {
           get_num<&C::client_query_buffer_limit>, set_num<&C::client_query_buffer_limit>),
       num("hz", Kind::kInt, kMutable, 0, kIntMax, get_num<&C::hz>, set_num<&C::hz>, clamp_hz),
       num("maxmemory", Kind::kMemory, kMutable, 0, kInt64Max, get_num<&C::maxmemory>, set_num<&C::maxmemory>),
+      enumeration("maxmemory-policy", kMutable, kPolicies, get_num<&C::maxmemory_policy>,
+                  set_access_num<&C::maxmemory_policy>),
+      num("maxmemory-samples", Kind::kInt, kMutable, 1, kIntMax, get_num<&C::maxmemory_samples>,
+          set_num<&C::maxmemory_samples>),
+      num("maxmemory-eviction-tenacity", Kind::kInt, kMutable, 0, 100, get_num<&C::maxmemory_eviction_tenacity>,
+          set_num<&C::maxmemory_eviction_tenacity>),
+      num("lfu-log-factor", Kind::kInt, kMutable, 0, kIntMax, get_num<&C::lfu_log_factor>,
+          set_access_num<&C::lfu_log_factor>),
+      num("lfu-decay-time", Kind::kInt, kMutable, 0, kIntMax, get_num<&C::lfu_decay_time>,
+          set_access_num<&C::lfu_decay_time>),
   };
   return kParams;
 }

@@ -16,6 +16,10 @@
 namespace tally {
 
 enum class FsyncPolicy { kAlways, kEverysec, kNo };
+// Redis's maxmemory-policy values (evict.h says what each does).
+enum class MaxmemoryPolicy {
+  kVolatileLru, kVolatileLfu, kVolatileRandom, kVolatileTtl, kAllkeysLru, kAllkeysLfu, kAllkeysRandom, kNoEviction
+};
 
 struct Config {
   // Fixed at start.
@@ -35,6 +39,11 @@ struct Config {
   std::atomic<int64_t> client_query_buffer_limit{1LL << 30};
   std::atomic<int64_t> hz{10};
   std::atomic<int64_t> maxmemory{0};
+  std::atomic<MaxmemoryPolicy> maxmemory_policy{MaxmemoryPolicy::kNoEviction};
+  std::atomic<int64_t> maxmemory_samples{5};            // keys sampled per eviction round
+  std::atomic<int64_t> maxmemory_eviction_tenacity{10};  // 0..100: how long one command may evict
+  std::atomic<int64_t> lfu_log_factor{10};               // LFU counter growth (higher: slower)
+  std::atomic<int64_t> lfu_decay_time{1};                // minutes per LFU counter decrement; 0: never
   std::atomic<bool> appendonly{true};
   std::atomic<FsyncPolicy> appendfsync{FsyncPolicy::kEverysec};
   std::atomic<int64_t> auto_aof_rewrite_percentage{100};  // log growth over the snapshot that triggers compaction
