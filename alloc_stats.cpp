@@ -20,7 +20,8 @@
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #define TALLY_ALLOC_SANITIZER 1
-#include <sanitizer/allocator_interface.h>
+// From the sanitizer runtimes' allocator interface (GCC ships no header for it).
+extern "C" size_t __sanitizer_get_current_allocated_bytes();
 #else
 #define TALLY_ALLOC_SANITIZER 0
 #endif
