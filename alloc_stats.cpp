@@ -54,11 +54,9 @@ uint64_t clamp(int64_t v) { return v > 0 ? static_cast<uint64_t>(v) : 0; }
 #if TALLY_ALLOC_SANITIZER
 uint64_t used_bytes() { return __sanitizer_get_current_allocated_bytes(); }
 uint64_t used_bytes_here() { return __sanitizer_get_current_allocated_bytes(); }
-bool wrappers_active() { return false; }
 #else
 uint64_t used_bytes() { return clamp(g_used.load(std::memory_order_relaxed)); }
 uint64_t used_bytes_here() { return clamp(g_used.load(std::memory_order_relaxed) + t_delta); }
-bool wrappers_active() { return true; }
 #endif
 
 void lazyfree_queued(std::size_t bytes) {

@@ -27,8 +27,6 @@ uint64_t used_bytes();
 // The same, with the calling thread's own not-yet-folded delta included: exact for this thread's own
 // allocations, so a thread can measure what a deletion it just made freed.
 uint64_t used_bytes_here();
-// Whether the counting wrappers are compiled in (false in sanitizer builds, which count differently).
-bool wrappers_active();
 
 // Values being freed on the background queue (db.cpp hands big hashes and sorted sets there): they
 // still count in used_bytes() until the job runs, so eviction subtracts them ("not counted for

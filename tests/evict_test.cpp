@@ -4,10 +4,16 @@
 //   - the tenacity's time budget (Redis's evictionTimeLimitUs);
 //   - evict_one on a real Keyspace for every policy: which key goes first, keys without a TTL are never
 //     taken by volatile-*, an empty or TTL-less keyspace yields nothing, sparse keyspaces and other
-//     databases are still found, each eviction is counted and logged as a DEL record;
-//   - the allocation counter follows allocations and frees.
+//     databases are still found (and a failed sweep is remembered until a key appears), each eviction
+//     is counted and logged as a DEL record;
+//   - every setting reads from a config file; a bad policy name fails with Redis's reason;
+//   - the allocation counter follows allocations and frees (wrappers, or the sanitizer's counts).
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
 #include <memory>
 #include <set>
 #include <string>
@@ -287,10 +293,41 @@ TEST(EvictOneTest, ResetStatsClearsTheEvictedCount) {
   EXPECT_EQ(f.ks.counters(0).evicted, 0u);
 }
 
+// ---- configuration ----
+
+TEST(EvictConfigFileTest, EveryEvictionSettingReadsFromAConfigFile) {
+  char path[] = "/tmp/tally-evict-conf-XXXXXX";
+  int fd = mkstemp(path);
+  ASSERT_GE(fd, 0);
+  close(fd);
+  std::ofstream(path) << "maxmemory 64mb\nmaxmemory-policy VOLATILE-LFU\nmaxmemory-samples 9\n"
+                         "maxmemory-eviction-tenacity 30\nlfu-log-factor 4\nlfu-decay-time 0\n";
+  Config cfg;
+  char prog[] = "tally-server";
+  char* argv[] = {prog, path};
+  EXPECT_EQ(parse_args(2, argv, &cfg), "");
+  EXPECT_EQ(cfg.maxmemory.load(), 64 * 1024 * 1024);
+  EXPECT_EQ(cfg.maxmemory_policy.load(), MaxmemoryPolicy::kVolatileLfu);
+  EXPECT_EQ(cfg.maxmemory_samples.load(), 9);
+  EXPECT_EQ(cfg.maxmemory_eviction_tenacity.load(), 30);
+  EXPECT_EQ(cfg.lfu_log_factor.load(), 4);
+  EXPECT_EQ(cfg.lfu_decay_time.load(), 0);
+  EXPECT_TRUE(lfu_mode());  // the policy was published: entries now carry LFU data
+  std::ofstream(path) << "maxmemory-policy lru\n";
+  Config bad;
+  EXPECT_EQ(parse_args(2, argv, &bad),
+            std::string("config file '") + path + "', line 1: Invalid argument 'lru' for 'maxmemory-policy': "
+            "argument(s) must be one of the following: volatile-lru, volatile-lfu, volatile-random, volatile-ttl, "
+            "allkeys-lru, allkeys-lfu, allkeys-random, noeviction");
+  std::remove(path);
+  publish_access_mode(Config{});
+  EXPECT_FALSE(lfu_mode());
+}
+
 // ---- the allocation counter ----
 
 TEST(AllocStatsTest, FollowsAllocationsAndFrees) {
-  if (!alloc_stats::wrappers_active()) GTEST_SKIP() << "sanitizer build: the sanitizer's allocator counts";
+  // Counted by the wrappers, or in sanitizer builds by the sanitizer's allocator: the same figures.
   const uint64_t before = alloc_stats::used_bytes_here();
   std::vector<std::unique_ptr<char[]>> blocks;
   for (int i = 0; i < 1000; ++i) blocks.emplace_back(new char[1000]);
