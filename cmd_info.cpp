@@ -5,7 +5,6 @@
 // looks for "used_memory" and "loading"), so within a section the order of the fields matters:
 // used_memory before used_memory_*, loading before async_loading. Counters are summed over the
 // workers' WorkerStats and over the keyspace's shards at the time of the call.
-#include <malloc.h>
 #include <sys/resource.h>
 #include <sys/time.h>
 #include <sys/utsname.h>
@@ -18,7 +17,10 @@
 #include <fstream>
 #include <mutex>
 #include <string>
+#include <utility>
+#include <vector>
 
+#include "alloc_stats.h"
 #include "commands.h"
 #include "state.h"
 
@@ -92,12 +94,14 @@ uint64_t rss_bytes() {
   return resident * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
 }
 
-// Bytes handed out by malloc. An allocator other than glibc's (sanitizer builds) reports nothing
-// through mallinfo2; the resident size is the honest stand-in then.
-uint64_t used_memory() {
-  struct mallinfo2 mi = mallinfo2();
-  uint64_t used = mi.uordblks + mi.hblkhd;
-  return used > 0 ? used : rss_bytes();
+// Bytes allocated by the process, counted as they are allocated (alloc_stats.h): the figure maxmemory
+// is compared with, and cheap to read (mallinfo2 would walk every free chunk under the arena locks).
+uint64_t used_memory() { return alloc_stats::used_bytes(); }
+
+std::string maxmemory_policy(const Config& cfg) {
+  std::vector<std::pair<std::string, std::string>> kv;
+  config_get(cfg, "maxmemory-policy", &kv);
+  return kv.empty() ? "noeviction" : kv.front().second;
 }
 
 // The highest used_memory any INFO call has seen (Redis samples it in its cron).
@@ -202,11 +206,13 @@ void memory_section(InfoText& t, const ServerState& s) {
   t.field("total_system_memory_human", human(total));
   t.field("maxmemory", maxmemory);
   t.field("maxmemory_human", human(static_cast<uint64_t>(maxmemory)));
-  t.field("maxmemory_policy", "noeviction");
+  t.field("maxmemory_policy", maxmemory_policy(s.config));
   t.field("mem_fragmentation_ratio", fmt("%.2f", used ? static_cast<double>(rss) / static_cast<double>(used) : 0));
   t.field("mem_fragmentation_bytes", static_cast<int64_t>(rss) - static_cast<int64_t>(used));
+  t.field("mem_not_counted_for_evict", alloc_stats::lazyfree_pending_bytes());  // values queued for freeing
   t.field("mem_allocator", "libc");
-  t.field("lazyfree_pending_objects", 0);
+  t.field("lazyfree_pending_objects", alloc_stats::lazyfree_pending_objects());
+  t.field("lazyfreed_objects", alloc_stats::lazyfreed_objects());
 }
 
 // The loading fields Redis adds while a dataset loads.
@@ -269,6 +275,14 @@ void persistence_section(InfoText& t, const ServerState& s) {
   t.field("wal_batches", w.batches);  // Tally: batches written
 }
 
+// Redis's total_eviction_exceeded_time includes the current stretch over maxmemory.
+void eviction_time_fields(InfoText& t, const Keyspace* ks) {
+  int64_t since = ks ? ks->over_limit_since_ms.load() : 0;
+  int64_t current = since ? std::max<int64_t>(0, now_ms() - since) : 0;
+  t.field("total_eviction_exceeded_time", (ks ? ks->over_limit_total_ms.load() : 0) + current);
+  t.field("current_eviction_exceeded_time", current);
+}
+
 void stats_section(InfoText& t, const ServerState& s, const KeyspaceCounters& ks) {
   Totals w = sum_workers(s);
   t.section("Stats");
@@ -279,8 +293,9 @@ void stats_section(InfoText& t, const ServerState& s, const KeyspaceCounters& ks
   t.field("total_net_output_bytes", w.net_out);
   t.field("rejected_connections", s.rejected_connections.load());
   t.field("expired_keys", ks.expired);
-  t.field("evicted_keys", 0);
+  t.field("evicted_keys", ks.evicted);
   t.field("evicted_clients", 0);
+  eviction_time_fields(t, s.keyspace.get());
   t.field("keyspace_hits", ks.hits);
   t.field("keyspace_misses", ks.misses);
   t.field("pubsub_channels", 0);

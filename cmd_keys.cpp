@@ -24,6 +24,8 @@
 #include "commands.h"
 #include "db.h"
 #include "errors.h"
+#include "evict.h"
+#include "state.h"
 
 namespace tally {
 namespace {
@@ -31,7 +33,6 @@ namespace {
 
 constexpr int64_t kSharedIntegers = 10000;     // Redis OBJ_SHARED_INTEGERS
 constexpr int64_t kSharedRefcount = INT_MAX;   // Redis OBJ_SHARED_REFCOUNT
-constexpr uint32_t kLruClockMax = (1u << 24) - 1;
 constexpr int kRandomKeyTries = 100;
 
 std::span<const std::string_view> keys_from(Ctx& c, std::size_t first) { return c.argv.subspan(first); }
@@ -367,18 +368,17 @@ void cmd_flushall(Ctx& c) {
 // ---- OBJECT ----
 
 
-// Integers 0..9999 are shared objects in Redis, which reports them with a fixed huge refcount.
-int64_t refcount_of(const Entry* e) {
+// Integers 0..9999 are shared objects in Redis, which reports them with a fixed huge refcount; it
+// stops sharing them when maxmemory is set with an LRU or LFU policy (each key then needs its own
+// access field), and so does this report.
+int64_t refcount_of(const Config& cfg, const Entry* e) {
+  const MaxmemoryPolicy p = cfg.maxmemory_policy.load(std::memory_order_relaxed);
+  const bool per_key_access = p == MaxmemoryPolicy::kVolatileLru || p == MaxmemoryPolicy::kAllkeysLru ||
+                              p == MaxmemoryPolicy::kVolatileLfu || p == MaxmemoryPolicy::kAllkeysLfu;
+  if (cfg.maxmemory.load(std::memory_order_relaxed) != 0 && per_key_access) return 1;
   const bool shared = e->value_type() == ValueType::kString && e->encoding() == Encoding::kInt &&
                       e->v.integer >= 0 && e->v.integer < kSharedIntegers;
   return shared ? kSharedRefcount : 1;
-}
-
-// Seconds since the last access, from the wrapping 24-bit LRU clock (Redis estimateObjectIdleTime).
-int64_t idle_seconds(const Entry* e) {
-  const uint32_t now = lru_clock() & kLruClockMax;
-  const uint32_t then = e->lru;
-  return now >= then ? now - then : now + (kLruClockMax - then);
 }
 
 void cmd_object_encoding(Ctx& c) {
@@ -392,21 +392,24 @@ void cmd_object_refcount(Ctx& c) {
   Txn t(c.ks(), c.db(), c.argv[2]);
   const Entry* e = t.probe(0);
   if (!e) return c.out.null();
-  c.out.integer(refcount_of(e));
+  c.out.integer(refcount_of(c.server.config, e));
 }
 
 void cmd_object_idletime(Ctx& c) {
   Txn t(c.ks(), c.db(), c.argv[2]);
   const Entry* e = t.probe(0);
   if (!e) return c.out.null();
-  c.out.integer(idle_seconds(e));
+  if (lfu_mode()) return c.out.error(err::kLfuNoIdletime);  // the field holds LFU data (evict.h)
+  c.out.integer(lru_idle_seconds(e->lru, t.now()));
 }
 
-// No LFU eviction policy exists here, so like Redis without one FREQ is an error for live keys.
+// The decayed LFU counter; without an LFU policy there is none (Redis's error, for live keys only).
 void cmd_object_freq(Ctx& c) {
   Txn t(c.ks(), c.db(), c.argv[2]);
-  if (!t.probe(0)) return c.out.null();
-  c.out.error(err::kNoLfu);
+  const Entry* e = t.probe(0);
+  if (!e) return c.out.null();
+  if (!lfu_mode()) return c.out.error(err::kNoLfu);
+  c.out.integer(lfu_counter(e->lru, t.now()));
 }
 
 constexpr std::string_view kObjectHelp[] = {

@@ -10,6 +10,7 @@
 #include <cctype>
 
 #include "acl.h"
+#include "evict.h"
 #include "state.h"
 
 namespace tally {
@@ -170,6 +171,7 @@ void dispatch(ServerState& server, Client& client, std::span<const std::string_v
   const CommandSpec& spec = *cmd->spec;
   const char* reject = nullptr;
   std::string arity_error, disk_error;
+  std::string_view oom_error;
   if (!arity_ok(spec.arity, argv.size()) || !spec.handler) {
     arity_error = err::wrong_args(cmd->full_name);
     out.error(arity_error);
@@ -179,6 +181,10 @@ void dispatch(ServerState& server, Client& client, std::span<const std::string_v
     reject = "auth";
   } else if (!acl_permits(server.acl, client, *cmd, argv, acllog_max_len(server))) {
     reject = "acl";  // NOPERM written and logged by the check
+  } else if (server.config.maxmemory.load(std::memory_order_relaxed) != 0 && !client.in_exec &&
+             !(oom_error = oom_check(server, client, *cmd)).empty()) {
+    out.error(oom_error);  // maxmemory (evict.h): evicts first, refuses only if that cannot help
+    reject = "oom";
   } else if (server.wal && server.wal->failing() && ((spec.flags & kCmdWrite) || cmd->full_name == "ping") &&
              !(disk_error = server.wal->write_error()).empty()) {
     out.error(std::string(err::kMisconfAof) + disk_error);  // as Redis, PING too is refused

@@ -21,6 +21,7 @@
 #include <span>
 
 #include "commands.h"
+#include "evict.h"
 #include "protocol.h"
 
 namespace tally {
@@ -212,6 +213,23 @@ constexpr EnumName kFsync[] = {{"everysec", static_cast<int64_t>(FsyncPolicy::kE
                                {"no", static_cast<int64_t>(FsyncPolicy::kNo)}};
 
 constexpr EnumName kTlsAuthClients[] = {{"no", 0}, {"yes", 1}, {"optional", 2}};
+// In Redis's order, which its "must be one of the following" error lists.
+constexpr EnumName kPolicies[] = {{"volatile-lru", static_cast<int64_t>(MaxmemoryPolicy::kVolatileLru)},
+                                  {"volatile-lfu", static_cast<int64_t>(MaxmemoryPolicy::kVolatileLfu)},
+                                  {"volatile-random", static_cast<int64_t>(MaxmemoryPolicy::kVolatileRandom)},
+                                  {"volatile-ttl", static_cast<int64_t>(MaxmemoryPolicy::kVolatileTtl)},
+                                  {"allkeys-lru", static_cast<int64_t>(MaxmemoryPolicy::kAllkeysLru)},
+                                  {"allkeys-lfu", static_cast<int64_t>(MaxmemoryPolicy::kAllkeysLfu)},
+                                  {"allkeys-random", static_cast<int64_t>(MaxmemoryPolicy::kAllkeysRandom)},
+                                  {"noeviction", static_cast<int64_t>(MaxmemoryPolicy::kNoEviction)}};
+
+// The policy and the LFU knobs also decide what an entry's access field means (evict.h), which the
+// keyspace reads on every lookup: setting them publishes the new meaning.
+template <auto M>
+void set_access_num(Config& c, int64_t v) {
+  store(c.*M, v);
+  publish_access_mode(c);
+}
 
 constexpr int64_t kIntMax = INT_MAX;
 constexpr int64_t kInt64Max = INT64_MAX;
@@ -306,6 +324,16 @@ const std::vector<Param>& params() {
           set_num<&C::tls_session_cache_size>),
       num("tls-session-cache-timeout", Kind::kInt, 0, 0, kIntMax, get_num<&C::tls_session_cache_timeout>,
           set_num<&C::tls_session_cache_timeout>),
+      enumeration("maxmemory-policy", kMutable, kPolicies, get_num<&C::maxmemory_policy>,
+                  set_access_num<&C::maxmemory_policy>),
+      num("maxmemory-samples", Kind::kInt, kMutable, 1, kIntMax, get_num<&C::maxmemory_samples>,
+          set_num<&C::maxmemory_samples>),
+      num("maxmemory-eviction-tenacity", Kind::kInt, kMutable, 0, 100, get_num<&C::maxmemory_eviction_tenacity>,
+          set_num<&C::maxmemory_eviction_tenacity>),
+      num("lfu-log-factor", Kind::kInt, kMutable, 0, kIntMax, get_num<&C::lfu_log_factor>,
+          set_access_num<&C::lfu_log_factor>),
+      num("lfu-decay-time", Kind::kInt, kMutable, 0, kIntMax, get_num<&C::lfu_decay_time>,
+          set_access_num<&C::lfu_decay_time>),
   };
   return kParams;
 }

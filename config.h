@@ -17,6 +17,10 @@
 namespace tally {
 
 enum class FsyncPolicy { kAlways, kEverysec, kNo };
+// Redis's maxmemory-policy values (evict.h says what each does).
+enum class MaxmemoryPolicy {
+  kVolatileLru, kVolatileLfu, kVolatileRandom, kVolatileTtl, kAllkeysLru, kAllkeysLfu, kAllkeysRandom, kNoEviction
+};
 
 // client-output-buffer-limit, per client class, as Redis keeps it: bytes (0 = no limit) and seconds.
 // Tally serves only normal clients; the replica and pubsub classes are parsed and reported for
@@ -57,6 +61,11 @@ struct Config {
                                                 {32LL << 20, 8LL << 20, 60}};
   std::atomic<int64_t> hz{10};
   std::atomic<int64_t> maxmemory{0};
+  std::atomic<MaxmemoryPolicy> maxmemory_policy{MaxmemoryPolicy::kNoEviction};
+  std::atomic<int64_t> maxmemory_samples{5};            // keys sampled per eviction round
+  std::atomic<int64_t> maxmemory_eviction_tenacity{10};  // 0..100: how long one command may evict
+  std::atomic<int64_t> lfu_log_factor{10};               // LFU counter growth (higher: slower)
+  std::atomic<int64_t> lfu_decay_time{1};                // minutes per LFU counter decrement; 0: never
   std::atomic<bool> appendonly{true};
   std::atomic<FsyncPolicy> appendfsync{FsyncPolicy::kEverysec};
   std::atomic<int64_t> auto_aof_rewrite_percentage{100};  // log growth over the snapshot that triggers compaction

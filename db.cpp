@@ -7,7 +7,9 @@
 #include <ctime>
 #include <new>
 
+#include "alloc_stats.h"
 #include "commands.h"
+#include "evict.h"
 #include "thread_pool.h"
 
 namespace tally {
@@ -33,10 +35,16 @@ void free_value(Entry* e) {
   if (e->value_type() != ValueType::kString) {
     const ObjectOps& ops = object_ops(e->value_type());
     void* obj = e->v.object;
-    if (g_lazy_free && ops.length(obj) > kLazyFreeThreshold)
-      g_lazy_free->submit([&ops, obj] { ops.destroy(obj); });
-    else
+    if (g_lazy_free && ops.length(obj) > kLazyFreeThreshold) {
+      std::size_t bytes = ops.memory(obj);  // pending until the job runs: eviction discounts it
+      alloc_stats::lazyfree_queued(bytes);
+      g_lazy_free->submit([&ops, obj, bytes] {
+        ops.destroy(obj);
+        alloc_stats::lazyfree_done(bytes);
+      });
+    } else {
       ops.destroy(obj);
+    }
   } else if (e->encoding() == Encoding::kRaw) {
     std::free(e->v.raw.data);
   }
@@ -192,7 +200,7 @@ Entry* alloc_entry(std::string_view key, uint32_t hcode) {
   e->key_len = static_cast<uint32_t>(key.size());
   e->type = static_cast<uint32_t>(ValueType::kString);
   e->enc = static_cast<uint32_t>(Encoding::kEmbStr);
-  e->lru = lru_clock();
+  e->lru = initial_access(now_ms());
   std::memcpy(e + 1, key.data(), key.size());
   return e;
 }
@@ -288,6 +296,7 @@ KeyspaceCounters Keyspace::counters(int db) {
     c.hits += sh.keyspace_hits;
     c.misses += sh.keyspace_misses;
     c.expired += sh.expired_keys;
+    c.evicted += sh.evicted_keys;
   });
   return c;
 }
@@ -300,8 +309,10 @@ void Keyspace::set_background(TaskQueue* background) {
 void Keyspace::reset_stats() {
   for (auto& s : shards_) {
     std::lock_guard lock(s->mu);
-    s->keyspace_hits = s->keyspace_misses = s->expired_keys = 0;
+    s->keyspace_hits = s->keyspace_misses = s->expired_keys = s->evicted_keys = 0;
   }
+  over_limit_total_ms = 0;
+  over_limit_since_ms = 0;
 }
 
 void Keyspace::flush_db(int db, bool async) {
@@ -429,13 +440,16 @@ Entry* Txn::lookup(std::size_t i, int db, Access access) {
     mark(i, db, kMarkValue);
     e = nullptr;
   }
-  if (access == Access::kPeek) return e;
+  if (access == Access::kPeek) {
+    if (e) e->lru = after_access(e->lru, now_);
+    return e;
+  }
   if (!e) {
     ++sh.keyspace_misses;
     return nullptr;
   }
   ++sh.keyspace_hits;
-  if (access == Access::kFind) e->lru = static_cast<uint32_t>(now_ / 1000) & 0xFFFFFF;
+  if (access == Access::kFind) e->lru = after_access(e->lru, now_);
   return e;
 }
 
@@ -456,6 +470,7 @@ Entry* Txn::set_string(std::size_t i, std::string_view value, bool keep_ttl) {
   e = alloc_entry(keys_[i], static_cast<uint32_t>(slots_[i].hash));
   assign_string(e, value);
   slot(i, db_).table.insert(&e->node);
+  ks_.note_new_key();
   return e;
 }
 
@@ -465,6 +480,7 @@ Entry* Txn::set_object(std::size_t i, ValueType type, Encoding enc, void* object
   e->enc = static_cast<uint32_t>(enc);
   e->v.object = object;
   slot(i, db_).table.insert(&e->node);
+  ks_.note_new_key();
   mark(i, db_, kMarkValue);
   return e;
 }
@@ -538,6 +554,7 @@ int64_t Txn::expire_of(const Entry* e) const {
 void Txn::set_expire(Entry* e, int64_t when_ms) { set_expire_in(e, db_, when_ms); }
 void Txn::set_expire_in(Entry* e, int db, int64_t when_ms) {
   set_ttl(slot_of(e, db), e, when_ms);
+  ks_.note_new_ttl();
   mark(e, db, kMarkTtl);
 }
 
@@ -590,6 +607,8 @@ bool Txn::copy(std::size_t from, std::size_t to, int dst_db, bool replace) {
   Entry* dup = alloc_entry(keys_[to], static_cast<uint32_t>(slots_[to].hash));
   copy_value(e, dup);
   attach_entry(slot(to, dst_db), dup, when);
+  ks_.note_new_key();
+  if (when >= 0) ks_.note_new_ttl();
   mark(to, dst_db, kMarkValue);
   return true;
 }

@@ -75,7 +75,7 @@ struct Entry {
   uint32_t key_len;
   uint32_t type : 4;   // ValueType
   uint32_t enc : 4;    // Encoding
-  uint32_t lru : 24;   // LRU clock (seconds, wraps) of the last access, for OBJECT IDLETIME
+  uint32_t lru : 24;   // last access: LRU clock (seconds, wraps) or, under an LFU policy, LFU data (evict.h)
   union Payload {
     struct {
       char bytes[kEmbMax];
@@ -122,6 +122,7 @@ class Shard {
   uint64_t keyspace_hits = 0;
   uint64_t keyspace_misses = 0;
   uint64_t expired_keys = 0;
+  uint64_t evicted_keys = 0;  // deleted by maxmemory eviction (evict.cpp)
   // The write-ahead log's share (wal.h): effect records of this shard's changes not yet taken by
   // the log writer, and the sequence number of the last one ever appended (snapshots record it).
   std::string wal_buf;
@@ -142,7 +143,7 @@ class LogSink {
 };
 
 struct KeyspaceCounters {
-  uint64_t keys = 0, expires = 0, hits = 0, misses = 0, expired = 0;
+  uint64_t keys = 0, expires = 0, hits = 0, misses = 0, expired = 0, evicted = 0;
   long double ttl_sum_ms = 0;
 };
 
@@ -173,8 +174,24 @@ class Keyspace {
     }
   }
 
-  // Zeroes the hit/miss/expired counters of every shard (CONFIG RESETSTAT).
+  // Zeroes the hit/miss/expired/evicted counters of every shard and the eviction clock (CONFIG RESETSTAT).
   void reset_stats();
+  // How long used memory has been over maxmemory (INFO total/current_eviction_exceeded_time), kept
+  // by evict.cpp: the start of the current stretch (0 when under) and the sum of finished ones, in ms.
+  std::atomic<int64_t> over_limit_since_ms{0};
+  std::atomic<int64_t> over_limit_total_ms{0};
+  // Eviction's memo (evict.cpp): set when a sweep of every shard found no key at all / no key with a
+  // TTL, so that eviction does not sweep in vain before every command. Creating a key, or giving one
+  // a TTL, clears them (Txn does, under the shard lock, after the change; see evict.cpp for why that
+  // order cannot leave a memo set wrongly).
+  std::atomic<bool> swept_no_keys{false};
+  std::atomic<bool> swept_no_ttls{false};
+  void note_new_key() {
+    if (swept_no_keys.load()) swept_no_keys.store(false);
+  }
+  void note_new_ttl() {
+    if (swept_no_ttls.load()) swept_no_ttls.store(false);
+  }
 
   // Whole-keyspace operations; each locks every shard (ascending) for its duration. Flushing only
   // detaches the entries under the locks; they are freed afterwards, on `background` when `async`
@@ -273,9 +290,9 @@ class Txn {
   std::string_view key(std::size_t i) const { return keys_[i]; }
 
   // The live entry for key i in `db` (default: the Txn's db), or nullptr. An expired entry is
-  // deleted first. find() counts a keyspace hit/miss and refreshes the LRU clock (reads); probe()
-  // counts but does not touch (TYPE, EXISTS, TTL, OBJECT: Redis's NOTOUCH lookups); peek() does
-  // neither (writes).
+  // deleted first. find() counts a keyspace hit/miss and records the access in Entry::lru (reads);
+  // probe() counts but does not touch (TYPE, EXISTS, TTL, OBJECT: Redis's NOTOUCH lookups); peek()
+  // touches but does not count (writes, which Redis's lookupKeyWrite also records as an access).
   Entry* find(std::size_t i);
   Entry* find_in(std::size_t i, int db);
   Entry* probe(std::size_t i);
@@ -300,6 +317,10 @@ class Txn {
   // Deletes key i if present (expired counts as absent). Returns whether a live key was deleted.
   bool erase(std::size_t i);
   bool erase_in(std::size_t i, int db);
+  // maxmemory eviction of key i (defined in evict.cpp): deletes it, logged as a DEL and counted in
+  // its shard's evicted_keys, unless it is absent or (volatile_only) has no TTL. Returns whether it
+  // was there to delete (an expired entry is deleted as expired and counts as freed).
+  bool evict(std::size_t i, bool volatile_only);
 
   // Expiry of e (an entry of the Txn's db): absolute ms, or -1 if none.
   int64_t expire_of(const Entry* e) const;

@@ -112,6 +112,14 @@ inline constexpr std::string_view kCountPositive = "ERR count should be greater 
 inline constexpr std::string_view kWeightNotFloat = "ERR weight value is not a float";
 inline constexpr std::string_view kLimitNegative = "ERR LIMIT can't be negative";
 inline constexpr std::string_view kGtLt = "ERR GT and LT options at the same time are not compatible";
+// maxmemory (evict.cpp): a command refused while used memory is over the limit, and EXEC refused
+// because its queue holds such a command; OBJECT IDLETIME under an LFU policy.
+inline constexpr std::string_view kOom = "OOM command not allowed when used memory > 'maxmemory'.";
+inline constexpr std::string_view kExecAbortOom =
+    "EXECABORT Transaction discarded because of: OOM command not allowed when used memory > 'maxmemory'.";
+inline constexpr std::string_view kLfuNoIdletime =
+    "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when "
+    "switching between policies at runtime LRU and LFU data will take some time to adjust.";
 
 // Protocol errors (the connection is closed after them).
 inline constexpr std::string_view kProtoMultibulkLen = "ERR Protocol error: invalid multibulk length";

@@ -218,8 +218,9 @@ TEST(ConfigTest, GetGlobs) {
                            "appendonly", "appendfsync", "maxmemory", "hz", "requirepass", "timeout"})
     EXPECT_TRUE(all.count(name)) << name;
   auto max = get(cfg, "MAX*");
-  EXPECT_EQ(max.size(), 2u);
-  EXPECT_TRUE(max.count("maxclients") && max.count("maxmemory"));
+  EXPECT_EQ(max.size(), 5u);
+  EXPECT_TRUE(max.count("maxclients") && max.count("maxmemory") && max.count("maxmemory-policy") &&
+              max.count("maxmemory-samples") && max.count("maxmemory-eviction-tenacity"));
   EXPECT_TRUE(get(cfg, "nosuch").empty());
   EXPECT_TRUE(get(cfg, "nosuch*").empty());
   // An exact name is echoed as asked, as Redis does.
