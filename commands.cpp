@@ -148,6 +148,9 @@ void dispatch(ServerState& server, Client& client, std::span<const std::string_v
   } else if (!client.authenticated && !(spec.flags & kCmdNoAuth)) {
     out.error(err::kNoAuth);
     reject = "auth";
+  } else if (client.multi.active && (spec.flags & kCmdNoMulti)) {  // SAVE, SHUTDOWN: EXEC cannot run them
+    out.error(err::kNoMulti);
+    reject = "multi";
   } else if (server.wal && server.wal->failing() && ((spec.flags & kCmdWrite) || cmd->full_name == "ping") &&
              !(disk_error = server.wal->write_error()).empty()) {
     out.error(std::string(err::kMisconfAof) + disk_error);  // as Redis, PING too is refused
