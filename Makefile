@@ -86,12 +86,13 @@ build-fuzz/%_fuzz: fuzz/%_fuzz.cpp $(FUZZ_OBJS)
 	$(FUZZ_CXX) $(FUZZ_FLAGS) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $(filter %.cpp %.o,$^)
 
 # Runs each fuzzer for FUZZ_SECONDS on a scratch copy of its seed corpus (the committed corpus does
-# not grow); a finding stops the run, leaves crash-* / leak-* files in build-fuzz/, and fails.
+# not grow); a finding (a crash, leak, UB, or one input over 25 s) stops the run, leaves its input
+# in build-fuzz/ (crash-*, leak-*, timeout-*), and fails.
 fuzz-run: $(FUZZERS)
 	@for f in parser commands; do \
 	  rm -rf build-fuzz/corpus-$$f && mkdir -p build-fuzz/corpus-$$f && cp fuzz/corpus/$$f/* build-fuzz/corpus-$$f/ && \
 	  echo "fuzz: $$f for $(FUZZ_SECONDS)s" && \
-	  ./build-fuzz/$${f}_fuzz -max_total_time=$(FUZZ_SECONDS) -dict=fuzz/$$f.dict -artifact_prefix=build-fuzz/ \
+	  ./build-fuzz/$${f}_fuzz -max_total_time=$(FUZZ_SECONDS) -timeout=25 -dict=fuzz/$$f.dict -artifact_prefix=build-fuzz/ \
 	    -print_final_stats=1 build-fuzz/corpus-$$f 2>build-fuzz/$$f.log || { tail -n 60 build-fuzz/$$f.log; exit 1; }; \
 	  grep -E '^stat::number_of_executed_units|^stat::average_exec_per_sec' build-fuzz/$$f.log; \
 	done
