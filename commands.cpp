@@ -155,7 +155,9 @@ void dispatch(ServerState& server, Client& client, std::span<const std::string_v
              !(disk_error = server.wal->write_error()).empty()) {
     out.error(std::string(err::kMisconfAof) + disk_error);  // as Redis, PING too is refused
     reject = "misconf";
-  } else if (server.loading.loading.load(std::memory_order_relaxed) && !(spec.flags & kCmdLoading)) {
+  } else if (server.loading.loading.load(std::memory_order_acquire) && !(spec.flags & kCmdLoading)) {
+    // acquire: seeing the load finished must also show what the loader set up after it (the log
+    // sink that Txn rings, the logging flag); TSan caught a write command reading the sink racily.
     out.error(err::kLoading);
     reject = "loading";
   }
