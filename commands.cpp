@@ -179,6 +179,9 @@ void dispatch(ServerState& server, Client& client, std::span<const std::string_v
   } else if (!client.authenticated && !(spec.flags & kCmdNoAuth)) {
     out.error(err::kNoAuth);
     reject = "auth";
+  } else if (client.multi.active && (spec.flags & kCmdNoMulti)) {  // SAVE, SHUTDOWN: EXEC cannot run them
+    out.error(err::kNoMulti);
+    reject = "multi";
   } else if (!acl_permits(server.acl, client, *cmd, argv, acllog_max_len(server))) {
     reject = "acl";  // NOPERM written and logged by the check
   } else if (server.config.maxmemory.load(std::memory_order_relaxed) != 0 && !client.in_exec &&
@@ -189,7 +192,9 @@ void dispatch(ServerState& server, Client& client, std::span<const std::string_v
              !(disk_error = server.wal->write_error()).empty()) {
     out.error(std::string(err::kMisconfAof) + disk_error);  // as Redis, PING too is refused
     reject = "misconf";
-  } else if (server.loading.loading.load(std::memory_order_relaxed) && !(spec.flags & kCmdLoading)) {
+  } else if (server.loading.loading.load(std::memory_order_acquire) && !(spec.flags & kCmdLoading)) {
+    // acquire: seeing the load finished must also show what the loader set up after it (the log
+    // sink that Txn rings, the logging flag); TSan caught a write command reading the sink racily.
     out.error(err::kLoading);
     reject = "loading";
   }

@@ -37,6 +37,22 @@ TEST_F(MultiCmdTest, QueuingErrorsAbortTheTransaction) {
   EXPECT_EQ(run({"EXEC"}), error("ERR EXEC without MULTI"));
 }
 
+// SAVE and SHUTDOWN are no_multi: refused while queuing (after the arity check, as Redis), which
+// aborts the transaction. Found by fuzz/commands_fuzz: a queued SHUTDOWN wrote no reply inside
+// EXEC's array, leaving the array one element short.
+TEST_F(MultiCmdTest, NoMultiCommandsAreRefusedWhileQueuing) {
+  EXPECT_EQ(run({"MULTI"}), kOk);
+  EXPECT_EQ(run({"SET", "a", "1"}), "+QUEUED\r\n");
+  EXPECT_EQ(run({"SAVE", "x"}), error("ERR wrong number of arguments for 'save' command"));
+  EXPECT_EQ(run({"SAVE"}), error("ERR Command not allowed inside a transaction"));
+  EXPECT_EQ(run({"SHUTDOWN", "BLAH"}), error("ERR Command not allowed inside a transaction"));
+  EXPECT_EQ(run({"COMPACT"}), error("ERR Command not allowed inside a transaction"));
+  EXPECT_FALSE(client_.close_after_reply);
+  EXPECT_EQ(run({"EXEC"}), error("EXECABORT Transaction discarded because of previous errors."));
+  EXPECT_EQ(run({"GET", "a"}), kNil);
+  EXPECT_EQ(state_.workers[0]->cmd[state_.commands.find("shutdown")->id].rejected.load(), 1u);
+}
+
 TEST_F(MultiCmdTest, DiscardNestingAndErrors) {
   EXPECT_EQ(run({"EXEC"}), error("ERR EXEC without MULTI"));
   EXPECT_EQ(run({"DISCARD"}), error("ERR DISCARD without MULTI"));

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <linux/inet_diag.h>
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
@@ -299,6 +300,7 @@ bool Server::Spawn(bool truncate_log, std::string* error) {
   envp.push_back(nullptr);
   const int log_flags = O_WRONLY | O_CREAT | (truncate_log ? O_TRUNC : O_APPEND);
   const unsigned long long fsize = file_size_limit_;
+  const auto nofile = nofile_;
 
   pid_t parent = getpid();
   pid_t pid = fork();
@@ -329,6 +331,14 @@ bool Server::Spawn(bool truncate_log, std::string* error) {
       rl.rlim_cur = static_cast<rlim_t>(fsize);
       if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < rl.rlim_cur) rl.rlim_cur = rl.rlim_max;
       setrlimit(RLIMIT_FSIZE, &rl);
+    }
+    if (nofile.first) {  // as `ulimit -n`, for an unprivileged server even under root
+      prctl(PR_CAPBSET_DROP, CAP_SYS_RESOURCE, 0, 0, 0);
+      rlimit rl{};
+      getrlimit(RLIMIT_NOFILE, &rl);
+      rl.rlim_cur = static_cast<rlim_t>(nofile.first);
+      if (nofile.second) rl.rlim_max = static_cast<rlim_t>(nofile.second);
+      setrlimit(RLIMIT_NOFILE, &rl);
     }
     if (chdir(dir_.c_str()) != 0) _exit(126);
     execve(bin.c_str(), argv.data(), envp.data());

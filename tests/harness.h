@@ -68,6 +68,9 @@ class Server {
   void SetEnv(std::vector<std::string> env) { env_ = std::move(env); }
   // The soft RLIMIT_FSIZE of the child in bytes (like `ulimit -S -f`); 0 leaves the limit as it is.
   void SetFileSizeLimit(unsigned long long bytes) { file_size_limit_ = bytes; }
+  // The child's RLIMIT_NOFILE (soft, hard; 0 leaves the limit as it is). The child also loses
+  // CAP_SYS_RESOURCE, so that it cannot raise the hard limit even when the tests run as root.
+  void SetOpenFilesLimit(unsigned long long soft, unsigned long long hard) { nofile_ = {soft, hard}; }
   // Takes over an existing directory (e.g. a copy of another server's): the next Launch or Restart runs
   // there, and Stop (or the destructor) removes it. REQUIRES: not running.
   void AdoptDir(const std::string& dir);
@@ -94,6 +97,7 @@ class Server {
   std::vector<std::string> extra_;
   std::vector<std::string> env_;
   unsigned long long file_size_limit_ = 0;
+  std::pair<unsigned long long, unsigned long long> nofile_{0, 0};
   pid_t pid_ = -1;
   int port_ = 0;
   std::string dir_;

@@ -32,6 +32,17 @@ TEST_F(MultiTest, ExecAbortAfterQueuingError) {
   ExpectNil(Cmd(c(), {"GET", "a"}));
 }
 
+// SHUTDOWN inside MULTI is refused (no_multi), so EXEC never runs it: the server stays up and the
+// transaction aborts.
+TEST_F(MultiTest, ShutdownInsideMultiIsRefused) {
+  ExpectOk(Cmd(c(), {"MULTI"}));
+  ExpectStatus(Cmd(c(), {"SET", "a", "1"}), "QUEUED");
+  ExpectError(Cmd(c(), {"SHUTDOWN", "NOSAVE"}), "ERR Command not allowed inside a transaction");
+  ExpectError(Cmd(c(), {"EXEC"}), "EXECABORT Transaction discarded because of previous errors.");
+  ExpectNil(Cmd(c(), {"GET", "a"}));
+  ExpectStatus(Cmd(c(), {"PING"}), "PONG");
+}
+
 // Two keys always change together inside transactions; a reader outside must never see them differ,
 // and the final counts must add up.
 TEST_F(MultiTest, TransactionsAreIsolated) {
