@@ -250,6 +250,9 @@ void Worker::accept_clients(int listen_fd) {
       int idle = static_cast<int>(std::min<int64_t>(ka, INT_MAX));
       setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
       setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
+      int interval = std::max(1, idle / 3), probes = 3;  // as Redis's anetKeepAlive
+      setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &interval, sizeof interval);
+      setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &probes, sizeof probes);
     }
     auto c = std::make_unique<Client>(state_.next_client_id.fetch_add(1), fd);
     if (tls) {
