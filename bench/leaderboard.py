@@ -44,7 +44,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from servers import Server, cpu_seconds, rss_mb  # noqa: E402
+from servers import ReplyError, Server, cpu_seconds, encode, parse, rss_mb  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 KEY = b"board"
@@ -52,60 +52,6 @@ OPS = ("zincrby", "zrevrange", "zrevrank")
 
 
 # ---------------------------------------------------------------------------------------------------
-# RESP: encoding and an incremental reply parser.
-
-class ReplyError(Exception):
-    pass
-
-
-def encode(*args):
-    out = [b"*%d\r\n" % len(args)]
-    for a in args:
-        if not isinstance(a, bytes):
-            a = str(a).encode()
-        out.append(b"$%d\r\n%s\r\n" % (len(a), a))
-    return b"".join(out)
-
-
-def parse(buf, pos):
-    """Parses one reply from buf at pos. Returns (value, next_pos), or None while incomplete.
-
-    Error replies come back as ReplyError instances (not raised), so a caller that pipelines can keep
-    reading the replies after one.
-    """
-    end = buf.find(b"\r\n", pos)
-    if end < 0:
-        return None
-    kind, line = buf[pos:pos + 1], buf[pos + 1:end]
-    pos = end + 2
-    if kind == b"+":
-        return line, pos
-    if kind == b"-":
-        return ReplyError(line.decode(errors="replace")), pos
-    if kind == b":":
-        return int(line), pos
-    if kind == b"$":
-        n = int(line)
-        if n < 0:
-            return None, pos
-        if len(buf) < pos + n + 2:
-            return None
-        return buf[pos:pos + n], pos + n + 2
-    if kind == b"*":
-        n = int(line)
-        if n < 0:
-            return None, pos
-        items = []
-        for _ in range(n):
-            r = parse(buf, pos)
-            if r is None:
-                return None
-            items.append(r[0])
-            pos = r[1]
-        return items, pos
-    raise ValueError(f"bad RESP reply type {kind!r}")
-
-
 class Conn:
     """A blocking connection for setup and checks."""
 

@@ -33,55 +33,8 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def encode(*args):
-    out = [b"*%d\r\n" % len(args)]
-    for a in args:
-        if not isinstance(a, bytes):
-            a = str(a).encode()
-        out.append(b"$%d\r\n%s\r\n" % (len(a), a))
-    return b"".join(out)
-
-
-class ProtocolError(Exception):
-    pass
-
-
-def parse_reply(buf, pos=0):
-    """One RESP2 reply at buf[pos:]: (value, next_pos), or None if incomplete. Errors come back as
-    ProtocolError instances (values, not raised), so callers count them."""
-    end = buf.find(b"\r\n", pos)
-    if end < 0:
-        return None
-    kind, line = buf[pos:pos + 1], buf[pos + 1:end]
-    pos = end + 2
-    if kind == b"+":
-        return line, pos
-    if kind == b"-":
-        return ProtocolError(line.decode(errors="replace")), pos
-    if kind == b":":
-        return int(line), pos
-    if kind == b"$":
-        n = int(line)
-        if n < 0:
-            return None, pos
-        if len(buf) < pos + n + 2:
-            return None
-        return buf[pos:pos + n], pos + n + 2
-    if kind == b"*":
-        n = int(line)
-        if n < 0:
-            return None, pos
-        items = []
-        for _ in range(n):
-            r = parse_reply(buf, pos)
-            if r is None:
-                return None
-            items.append(r[0])
-            pos = r[1]
-        return items, pos
-    raise ValueError("bad reply type %r" % kind)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from servers import ReplyError, encode, parse  # noqa: E402
 
 
 def raise_own_fd_limit(need):
@@ -194,7 +147,7 @@ def ping_all(conns, timeout):
                 c.dead = True
             else:
                 c.buf += data
-                r = parse_reply(c.buf)
+                r = parse(c.buf, 0)
                 if r is None:
                     continue
                 c.buf = c.buf[r[1]:]
@@ -257,7 +210,7 @@ def run_workload(conns, args, server_pid, stats):
             retire(c)
             return
         c.buf += data
-        r = parse_reply(c.buf)
+        r = parse(c.buf, 0)
         if r is None:
             return
         value, used = r
@@ -267,7 +220,7 @@ def run_workload(conns, args, server_pid, stats):
         stats["ops"] += 1
         stats["by_command"][c.expect] = stats["by_command"].get(c.expect, 0) + 1
         latencies.append(time.monotonic() - c.sent_at)
-        if isinstance(value, ProtocolError) or not Workload.well_formed(c.expect, value):
+        if isinstance(value, ReplyError) or not Workload.well_formed(c.expect, value):
             stats["errors"] += 1
             if len(stats["error_samples"]) < 10:
                 stats["error_samples"].append("%s -> %r" % (c.expect, value))
@@ -320,7 +273,7 @@ def command(port, *args):
             if not data:
                 raise RuntimeError("connection closed")
             buf += data
-            r = parse_reply(buf)
+            r = parse(buf, 0)
             if r is not None:
                 return r[0]
 
