@@ -854,7 +854,12 @@ void run_step(InProcess& srv, Client& c, const Step& s) {
   if (s[0] == "#sleep") {
     std::this_thread::sleep_for(std::chrono::milliseconds(std::stoi(s[1])));
   } else if (s[0] == "#active-expire") {
+    // Inside the exec gate, as the server's periodic() runs it: never in the middle of another
+    // client's EXEC (whose records share one sequence number).
+    const int slot = srv.state.gate.slot_of(c.worker);
+    srv.state.gate.enter(slot);
     srv.ks().active_expire(static_cast<uint32_t>(std::stoi(s[1])), now_ms(), 1000);
+    srv.state.gate.leave(slot);
   } else {
     srv.run_as(c, s);
   }
