@@ -70,6 +70,8 @@ TSAN_VARS = BUILD=build-tsan OPT=-O1 SAN="-fsanitize=thread"
 # FLUSHALL and SWAPDB hold every shard's lock (1024 by default), past the 64 that TSan's deadlock
 # detector can track; data races are still reported.
 tsan: export TSAN_OPTIONS = detect_deadlocks=0
+# Its shadow memory makes the server's resident size grow ~4.5x what it allocates (342 MiB for 75).
+tsan: export TALLY_TEST_RSS_SCALE = 5
 tsan: deps
 	@$(MAKE) --no-print-directory $(TSAN_VARS) build-tsan/tally-server build-tsan/unit_tests
 	@$(MAKE) --no-print-directory build/integration_tests
