@@ -173,6 +173,11 @@ void server_section(InfoText& t, const ServerState& s) {
 
 void clients_section(InfoText& t, const ServerState& s) {
   uint64_t max_in = 0, max_out = 0;
+  int64_t blocked = 0, in_timeout_table = 0;
+  for (const auto& w : s.workers) {
+    blocked += w->blocked_clients.load(std::memory_order_relaxed);
+    in_timeout_table += w->blocked_with_timeout.load(std::memory_order_relaxed);
+  }
   s.clients.for_each([&](Client& c) {
     max_in = std::max(max_in, c.qbuf_bytes.load(std::memory_order_relaxed));
     max_out = std::max(max_out, limited_output(c.obuf_bytes.load(std::memory_order_relaxed)));
@@ -183,9 +188,9 @@ void clients_section(InfoText& t, const ServerState& s) {
   t.field("maxclients", s.config.maxclients.load());
   t.field("client_recent_max_input_buffer", max_in);
   t.field("client_recent_max_output_buffer", max_out);
-  t.field("blocked_clients", 0);
+  t.field("blocked_clients", blocked);
   t.field("tracking_clients", 0);
-  t.field("clients_in_timeout_table", 0);
+  t.field("clients_in_timeout_table", in_timeout_table);
 }
 
 void memory_section(InfoText& t, const ServerState& s) {

@@ -51,6 +51,8 @@ struct WorkerStats {
   std::atomic<uint64_t> net_input_bytes{0};
   std::atomic<uint64_t> net_output_bytes{0};
   std::atomic<uint64_t> error_replies{0};
+  std::atomic<int64_t> blocked_clients{0};       // parked in a blocking command
+  std::atomic<int64_t> blocked_with_timeout{0};  // of those, the ones with a timeout
   std::vector<CmdStats> cmd;  // [Command::id]
 };
 

@@ -481,6 +481,8 @@ void Worker::park(Client& c) {
   c.block.requested = false;
   c.blocked = true;
   blocked_.push_back(&c);
+  stats_.blocked_clients.fetch_add(1, std::memory_order_relaxed);
+  if (c.block.deadline_ms > 0) stats_.blocked_with_timeout.fetch_add(1, std::memory_order_relaxed);
   state_.blocking.add(&c, c.id, index_, c.block.keys);
   enqueue_ready(&c, c.id);
 }
@@ -500,6 +502,8 @@ void Worker::retry_blocked(Client& c) {
 void Worker::unpark(Client& c) {
   state_.blocking.remove(&c, c.block.keys);
   std::erase(blocked_, &c);
+  stats_.blocked_clients.fetch_sub(1, std::memory_order_relaxed);
+  if (c.block.deadline_ms > 0) stats_.blocked_with_timeout.fetch_sub(1, std::memory_order_relaxed);
   c.blocked = false;
   c.block = {};
 }

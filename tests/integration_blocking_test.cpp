@@ -15,6 +15,17 @@ namespace {
 
 class BlockingTest : public SharedServerTest {};
 
+// Waits until the server reports at least n blocked clients (a slow or loaded machine, or a
+// sanitizer build, can take longer than any fixed sleep to get a command to the server).
+bool WaitBlocked(redisContext* probe, long long n) {
+  for (long long end = NowMs() + 5000; NowMs() < end; SleepMs(5)) {
+    Reply info = Cmd(probe, {"INFO", "clients"});
+    if (info && info->type == REDIS_REPLY_STRING && std::stoll(InfoField(info->str, "blocked_clients")) >= n)
+      return true;
+  }
+  return false;
+}
+
 TEST_F(BlockingTest, TimesOutWithNullArray) {
   long long start = NowMs();
   Reply r = Cmd(c(), {"BZPOPMIN", "nokey", "0.2"});
@@ -97,15 +108,42 @@ TEST_F(BlockingTest, FirstWaiterServedSecondKeepsWaiting) {
   Client a = NewClient(), b = NewClient(), writer = NewClient();
   Reply ra, rb;
   std::thread ta([&] { ra = Cmd(a, {"BZPOPMIN", "one", "5"}); });
-  SleepMs(50);
+  EXPECT_TRUE(WaitBlocked(writer, 1)) << "the first waiter never blocked";
   std::thread tb([&] { rb = Cmd(b, {"BZPOPMIN", "one", "0.5"}); });
-  SleepMs(100);
+  EXPECT_TRUE(WaitBlocked(writer, 2)) << "the second waiter never blocked";
   ExpectInt(Cmd(writer, {"ZADD", "one", "1", "m"}), 1);
   ta.join();
   tb.join();
   ExpectBulks(ra, {"one", "m", "1"});
   ASSERT_TRUE(rb);
   EXPECT_EQ(rb->type, REDIS_REPLY_NIL) << Describe(rb.get());  // nothing left for b: it timed out
+}
+
+long long InfoClients(redisContext* c, const char* field) {
+  Reply info = Cmd(c, {"INFO", "clients"});
+  return info && info->type == REDIS_REPLY_STRING ? std::stoll(InfoField(info->str, field)) : -1;
+}
+
+TEST_F(BlockingTest, InfoCountsBlockedClientsAndThoseWithATimeout) {
+  Client a = NewClient(), b = NewClient(), writer = NewClient();
+  EXPECT_EQ(InfoClients(writer, "blocked_clients"), 0);
+  Reply ra, rb;
+  std::thread ta([&] { ra = Cmd(a, {"BZPOPMIN", "forever", "0"}); });
+  EXPECT_TRUE(WaitBlocked(writer, 1));
+  EXPECT_EQ(InfoClients(writer, "clients_in_timeout_table"), 0) << "no timeout, no entry";
+  std::thread tb([&] { rb = Cmd(b, {"BZPOPMAX", "later", "30"}); });
+  EXPECT_TRUE(WaitBlocked(writer, 2));
+  EXPECT_EQ(InfoClients(writer, "blocked_clients"), 2);
+  EXPECT_EQ(InfoClients(writer, "clients_in_timeout_table"), 1);
+  ExpectInt(Cmd(writer, {"ZADD", "forever", "1", "m"}), 1);
+  ta.join();
+  ExpectBulks(ra, {"forever", "m", "1"});
+  EXPECT_EQ(InfoClients(writer, "blocked_clients"), 1);
+  ExpectInt(Cmd(writer, {"ZADD", "later", "2", "n"}), 1);
+  tb.join();
+  ExpectBulks(rb, {"later", "n", "2"});
+  EXPECT_EQ(InfoClients(writer, "blocked_clients"), 0);
+  EXPECT_EQ(InfoClients(writer, "clients_in_timeout_table"), 0);
 }
 
 TEST_F(BlockingTest, DisconnectedWaiterIsForgotten) {
