@@ -50,9 +50,13 @@ constexpr const char* kVersion = "0.1.0";
 
 std::string errno_text() { return std::strerror(errno); }
 
+// One worker per core but one, and at least one: the clients, the kernel's network work and the log
+// writer need a core too. On a 2-core machine that runs its own clients (redis-benchmark beside the
+// server), two workers took CPU from the client and from each other: more context switches and
+// more CPU per request than one (docs/performance.md).
 int default_workers() {
   long n = sysconf(_SC_NPROCESSORS_ONLN);
-  return n > 0 ? static_cast<int>(n) : 1;
+  return n > 1 ? static_cast<int>(n - 1) : 1;
 }
 
 std::string executable_path() {

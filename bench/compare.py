@@ -87,7 +87,7 @@ def main():
     p.add_argument("-n", "--requests", type=int, default=100000)
     p.add_argument("-r", "--keyspace", type=int, default=100000)
     p.add_argument("--rounds", type=int, default=3)
-    p.add_argument("--workers", type=int, default=0, help="Tally --workers (default: one per core)")
+    p.add_argument("--workers", type=int, default=0, help="Tally --workers (default: the server's own, one per core but one)")
     p.add_argument("--appendonly", default="no")
     p.add_argument("--appendfsync", default="everysec")
     p.add_argument("--tally", default=os.path.join(ROOT, "tally-server"))

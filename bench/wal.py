@@ -467,7 +467,7 @@ def main():
     p.add_argument("--restart-timeout", type=float, default=120.0)
     p.add_argument("--skip-durability", action="store_true")
     p.add_argument("--skip-recovery", action="store_true")
-    p.add_argument("--workers", type=int, default=0, help="Tally --workers (default: one per core)")
+    p.add_argument("--workers", type=int, default=0, help="Tally --workers (default: the server's own, one per core but one)")
     p.add_argument("--tally", default=os.path.join(ROOT, "tally-server"))
     p.add_argument("--redis", default=shutil.which("redis-server") or "redis-server")
     p.add_argument("--json", help="write all results here")

@@ -276,6 +276,11 @@ bool Server::Spawn(bool truncate_log, std::string* error) {
   exit_code_ = -1;
   std::vector<std::string> args = {bin,          "--port",       std::to_string(port_), "--bind", "127.0.0.1", "--dir",
                                    dir_,         "--appendonly", "no",                  "--save", ""};
+  // Two workers whatever the machine: the default (one fewer than the cores) is one on a 2-core box,
+  // and the paths between workers (a write waking a client blocked on another worker, CLIENT KILL,
+  // EXEC's gate) must be exercised there too.
+  if (!ServerIsRealRedis() && std::find(extra_.begin(), extra_.end(), "--workers") == extra_.end())
+    args.insert(args.end(), {"--workers", "2"});
   args.insert(args.end(), extra_.begin(), extra_.end());
   last_args_ = args;
   std::string log = dir_ + "/server.log";

@@ -1,5 +1,7 @@
 // Server commands end to end: COMMAND (COUNT/INFO/DOCS/LIST/GETKEYS), INFO, CONFIG GET/SET/RESETSTAT, TIME,
 // DBSIZE, MEMORY USAGE.
+#include <unistd.h>
+
 #include <algorithm>
 #include <map>
 #include <string>
@@ -338,6 +340,18 @@ TEST(ServerTimeoutTest, IdleClientsAreClosed) {
   EXPECT_EQ(Escape(got), "") << "nothing is sent before the close";
   Client c(server->port());
   ExpectBulks(Cmd(c, {"CONFIG", "GET", "timeout"}), {"timeout", "1"});
+}
+
+// Tally only (Redis has no workers): with --workers 0 the server picks one worker per core but one.
+TEST(ServerWorkersTest, DefaultLeavesOneCoreToTheClients) {
+  if (ServerIsRealRedis()) GTEST_SKIP() << "Tally's own setting";
+  auto server = StartServer({"--workers", "0"});
+  ASSERT_TRUE(server);
+  Client c(server->port());
+  long cores = sysconf(_SC_NPROCESSORS_ONLN);
+  std::string want = std::to_string(cores > 1 ? cores - 1 : 1);
+  ExpectBulks(Cmd(c, {"CONFIG", "GET", "workers"}), {"workers", want});
+  ExpectStatus(Cmd(c, {"PING"}), "PONG");
 }
 
 TEST_F(ServerTest, Time) {
