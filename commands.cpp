@@ -19,14 +19,18 @@ namespace {
 // The lowercase form of `name` in `buf`, or an empty view if it is too long to be a command name.
 std::string_view lowercase(std::string_view name, char* buf, std::size_t cap) {
   if (name.size() > cap) return {};
-  for (std::size_t i = 0; i < name.size(); ++i)
-    buf[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(name[i])));
+  for (std::size_t i = 0; i < name.size(); ++i) {  // ASCII only, inline: names are ASCII
+    char c = name[i];
+    buf[i] = c >= 'A' && c <= 'Z' ? static_cast<char>(c | 0x20) : c;
+  }
   return {buf, name.size()};
 }
 
-int64_t monotonic_us() {
+// The wall clock, read once at a command's start (its time, command_now_ms()) and once at its end
+// (its duration for commandstats, not below zero should the clock be stepped back meanwhile).
+int64_t realtime_us() {
   timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
+  clock_gettime(CLOCK_REALTIME, &ts);
   return static_cast<int64_t>(ts.tv_sec) * 1000000 + ts.tv_nsec / 1000;
 }
 
@@ -216,9 +220,13 @@ void dispatch(ServerState& server, Client& client, std::span<const std::string_v
   const int slot = server.gate.slot_of(client.worker);
   const bool gated = !client.in_exec;
   if (gated) server.gate.enter(slot);
-  int64_t start = monotonic_us();
-  spec.handler(ctx);
-  int64_t spent = monotonic_us() - start;
+  const int64_t start = realtime_us();
+  int64_t spent;
+  {
+    CommandTimeScope at(start / 1000);
+    spec.handler(ctx);
+    spent = std::max<int64_t>(0, realtime_us() - start);
+  }
   if (gated) server.gate.leave(slot);
   if (stats) {
     stats[cmd->id].calls.fetch_add(1, std::memory_order_relaxed);

@@ -88,6 +88,18 @@ struct CmdStats {
   std::atomic<uint64_t> calls{0}, usec{0}, rejected{0}, failed{0};
 };
 
+// Hashes the lowercase command names the tables are keyed by: FNV-1a, inline. Every command looks
+// its name up once, so std::hash's out-of-line byte hash showed in profiles of pipelined PING.
+struct CommandNameHash {
+  std::size_t operator()(std::string_view s) const noexcept {
+    uint64_t h = 14695981039346656037ull;
+    for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
+    return static_cast<std::size_t>(h);
+  }
+};
+struct Command;
+using CommandIndex = std::unordered_map<std::string_view, const Command*, CommandNameHash>;
+
 // A resolved table row: the spec, its position for statistics, its full name ("config|get").
 struct Command {
   const CommandSpec* spec = nullptr;
@@ -95,7 +107,7 @@ struct Command {
   int id = 0;
   std::string full_name;
   std::vector<Command> subs;
-  std::unordered_map<std::string_view, const Command*> sub_index;  // lowercase name -> subs[i]
+  CommandIndex sub_index;  // lowercase name -> subs[i]
   bool hidden = false;  // removed by rename-command ... "": not callable, not listed by COMMAND
 };
 
@@ -118,8 +130,8 @@ class CommandTable {
 
  private:
   std::vector<Command> commands_;
-  std::unordered_map<std::string_view, const Command*> index_;  // lowercase name -> commands_[i]
-  std::unordered_map<std::string_view, const Command*> original_index_;  // index_ before any rename
+  CommandIndex index_;           // lowercase name -> commands_[i]
+  CommandIndex original_index_;  // index_ before any rename
   std::vector<std::unique_ptr<std::string>> renamed_;  // owns the new names index_ points to
   int next_id_ = 0;
 };

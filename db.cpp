@@ -200,7 +200,7 @@ Entry* alloc_entry(std::string_view key, uint32_t hcode) {
   e->key_len = static_cast<uint32_t>(key.size());
   e->type = static_cast<uint32_t>(ValueType::kString);
   e->enc = static_cast<uint32_t>(Encoding::kEmbStr);
-  e->lru = initial_access(now_ms());
+  e->lru = initial_access(command_now_ms());
   std::memcpy(e + 1, key.data(), key.size());
   return e;
 }
@@ -215,6 +215,15 @@ int64_t now_ms() {
   clock_gettime(CLOCK_REALTIME, &ts);
   return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
 }
+
+namespace {
+thread_local int64_t t_command_ms = 0;  // 0: not inside a command
+}  // namespace
+
+int64_t command_now_ms() { return t_command_ms ? t_command_ms : now_ms(); }
+
+CommandTimeScope::CommandTimeScope(int64_t ms) : saved_(t_command_ms) { t_command_ms = ms; }
+CommandTimeScope::~CommandTimeScope() { t_command_ms = saved_; }
 
 uint32_t lru_clock() { return static_cast<uint32_t>(time(nullptr)) & 0xFFFFFF; }
 
@@ -387,7 +396,7 @@ std::size_t Keyspace::active_expire(uint32_t index, int64_t now, std::size_t bud
 Txn::Txn(Keyspace& ks, int db, std::span<const std::string_view> keys) : Txn(ks, db, keys, {}) {}
 
 Txn::Txn(Keyspace& ks, int db, std::span<const std::string_view> keys, std::string_view single)
-    : ks_(ks), db_(db), single_key_(single), now_(now_ms()), keys_(keys), log_(ks.logging()) {
+    : ks_(ks), db_(db), single_key_(single), now_(command_now_ms()), keys_(keys), log_(ks.logging()) {
   if (keys.empty()) {
     keys_ = std::span<const std::string_view>(&single_key_, 1);
     keys = keys_;

@@ -253,6 +253,21 @@ class Keyspace {
 
 // Milliseconds since the epoch (CLOCK_REALTIME).
 int64_t now_ms();
+// The time a command runs at: dispatch() reads the clock once per command and every key lookup of
+// the command judges expiry by that reading (as Redis 7.2's command time snapshot), which also
+// saves a clock read per lookup. Outside a command (active expiry, tests, loading): now_ms().
+int64_t command_now_ms();
+// Sets command_now_ms() for this thread while it lives; nests (EXEC runs its commands inside).
+class CommandTimeScope {
+ public:
+  explicit CommandTimeScope(int64_t ms);
+  ~CommandTimeScope();
+  CommandTimeScope(const CommandTimeScope&) = delete;
+  CommandTimeScope& operator=(const CommandTimeScope&) = delete;
+
+ private:
+  int64_t saved_;
+};
 // The 24-bit LRU clock: seconds since the epoch, wrapped.
 uint32_t lru_clock();
 

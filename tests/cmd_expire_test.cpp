@@ -243,5 +243,37 @@ TEST_F(ExpireTest, TableRows) {
   }
 }
 
+TEST(CommandTimeTest, ScopeSetsNestsAndRestoresTheCommandsTime) {
+  EXPECT_NEAR(static_cast<double>(command_now_ms()), static_cast<double>(now_ms()), 1000.0);
+  {
+    CommandTimeScope outer(5000);
+    EXPECT_EQ(command_now_ms(), 5000);
+    {
+      CommandTimeScope inner(7000);
+      EXPECT_EQ(command_now_ms(), 7000);
+    }
+    EXPECT_EQ(command_now_ms(), 5000);
+  }
+  EXPECT_GT(command_now_ms(), 1600000000000) << "outside a command: the clock again";
+}
+
+// A command's key lookups judge expiry by its one reading of the clock.
+TEST_F(ExpireTest, LookupsJudgeExpiryAtTheCommandsTime) {
+  set("k", "v");
+  const int64_t at = now_ms() + 100000;
+  EXPECT_EQ(reply_int({"PEXPIREAT", "k", std::to_string(at)}), 1);
+  const std::string_view key = "k";
+  {
+    CommandTimeScope before(at - 1);
+    Txn txn(*state_.keyspace, 0, std::span<const std::string_view>(&key, 1));
+    EXPECT_NE(txn.find(0), nullptr) << "alive one millisecond before its deadline";
+  }
+  {
+    CommandTimeScope after(at);
+    Txn txn(*state_.keyspace, 0, std::span<const std::string_view>(&key, 1));
+    EXPECT_EQ(txn.find(0), nullptr) << "expired at its deadline";
+  }
+}
+
 }  // namespace
 }  // namespace tally
