@@ -17,7 +17,7 @@ INTEG_SRCS := $(wildcard tests/integration_*.cpp) tests/harness.cpp
 INTEG_OBJS := $(INTEG_SRCS:%.cpp=$(BUILD)/%.o)
 SERVER := $(if $(filter build,$(BUILD)),tally-server,$(BUILD)/tally-server)
 
-.PHONY: all test unit integration asan tsan run clean deps bench bench-wal
+.PHONY: all test unit integration asan tsan run clean deps bench bench-wal bench-memory
 all: $(SERVER)
 
 $(SERVER): $(BUILD)/server.o $(LIB_OBJS)
@@ -119,12 +119,18 @@ run: $(SERVER)
 	@mkdir -p data
 	./$(SERVER) --port 6379 --dir ./data
 
-# The issue-5 suite, log off, then everysec, then always (each a JSON file in bench/results/).
+# The issue-5 suite: log off, then everysec, then always, then the memory run (each a JSON file in
+# bench/results/; the log-off and memory runs are compared with the committed baselines).
 BENCH_TESTS = ping_inline,ping_mbulk,set,get,incr,mset,hset,zadd,zpopmin,hget_big,zscore_big,zrange_100,zrevrank_big
 bench: $(SERVER)
 	python3 bench/compare.py -t $(BENCH_TESTS) --json bench/results/latest-off.json --baseline bench/results/baseline.json
 	python3 bench/compare.py -t $(BENCH_TESTS) --appendonly yes --appendfsync everysec --json bench/results/latest-everysec.json
 	python3 bench/compare.py -t $(BENCH_TESTS) --appendonly yes --appendfsync always --json bench/results/latest-always.json
+	python3 bench/memory.py --json bench/results/latest-memory.json --baseline bench/results/memory-baseline.json
+
+# The memory run alone: bytes per item after loading the same data into both servers.
+bench-memory: $(SERVER)
+	python3 bench/memory.py --json bench/results/latest-memory.json --baseline bench/results/memory-baseline.json
 
 # The write-ahead log's cost (log off / everysec / always) and recovery time, next to redis-server.
 bench-wal: $(SERVER)

@@ -11,9 +11,13 @@ Datasets (sizes scale with --scale, default 1.0):
   zset      one sorted set of 1,000,000 members "member:%d" with integer scores
   hashes       10,000 hashes "hash:%d" of 100 fields "f%d" -> "v%d"
 
+--json writes the figures; --baseline compares them with an earlier --json file and lists every
+dataset whose Tally bytes per item or Tally/Redis ratio grew by more than 10%.
+
 Standard library only. Usage: python3 bench/memory.py [--scale 0.1] [--datasets strings,zset]
 """
 import argparse
+import json
 import os
 import shutil
 import socket
@@ -114,7 +118,10 @@ def main():
     p.add_argument("--scale", type=float, default=1.0)
     p.add_argument("--tally", default=os.path.join(ROOT, "tally-server"))
     p.add_argument("--redis", default=shutil.which("redis-server") or "redis-server")
+    p.add_argument("--json", help="write the figures here")
+    p.add_argument("--baseline", help="compare with this earlier --json result")
     args = p.parse_args()
+    figures = {}
     print(f"{'dataset':<10}{'items':>10}  {'tally B/item':>13}{'redis B/item':>13}{'ratio':>7}"
           f"  {'used_memory t/r B/item':>24}")
     for name in args.datasets.split(","):
@@ -134,6 +141,32 @@ def main():
         print(f"{name:<10}{items:>10}  {t_rss / items:>13.1f}{r_rss / items:>13.1f}{t_rss / r_rss:>7.2f}"
               f"  {t_used / items:>11.1f}/{r_used / items:<11.1f}")
         sys.stdout.flush()
+        figures[name] = {"items": items, "tally_rss_per_item": t_rss / items, "redis_rss_per_item": r_rss / items,
+                         "ratio": t_rss / r_rss, "tally_used_per_item": t_used / items,
+                         "redis_used_per_item": r_used / items}
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"scale": args.scale, "results": figures}, f, indent=1)
+    if args.baseline:
+        compare_baseline(figures, args.baseline)
+
+
+def compare_baseline(figures, path):
+    """Prints the datasets whose Tally bytes per item or ratio grew by more than 10% since `path`."""
+    with open(path) as f:
+        base = json.load(f)["results"]
+    bad = []
+    for name, now in figures.items():
+        was = base.get(name)
+        if not was:
+            continue
+        for key in ("tally_rss_per_item", "ratio"):
+            if now[key] > was[key] * 1.10:
+                bad.append(f"  {name} {key}: {was[key]:.2f} -> {now[key]:.2f}")
+    print("memory regressions over 10% against the baseline:" if bad else
+          "no memory regression over 10% against the baseline")
+    for line in bad:
+        print(line)
 
 
 if __name__ == "__main__":
