@@ -181,7 +181,8 @@ TEST_F(EncodingTest, HrandfieldOnAListpack) {
   EXPECT_TRUE(fields.count(std::string(one->str, one->len)));
 }
 
-// A listpack costs far less than the table it becomes (MEMORY USAGE; Redis: 80 vs 256 bytes here).
+// A listpack costs far less than the table it becomes (MEMORY USAGE; Tally 868 vs 4888 bytes here,
+// Redis 1072 vs 5128).
 TEST_F(EncodingTest, MemoryUsageDropsForListpacks) {
   Fill("h", 100);
   Reply small = Cmd(c(), {"MEMORY", "USAGE", "h"});
