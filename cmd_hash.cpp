@@ -67,13 +67,13 @@ Entry* create_hash(Txn& t) {
 // After a write to e's hash: OBJECT ENCODING reports the form the write may have changed.
 void note_form(Entry* e) { e->enc = static_cast<uint32_t>(hash_of(e)->encoding()); }
 
-// Sets `name` to `value` in e's hash (`at`: where find() left it), creating key 0 first when e is
-// null. Returns whether the field was created.
-bool store_field(Txn& t, Entry* e, const HashObject::Slot& at, std::string_view name, std::string_view value) {
-  bool created = e ? hash_of(e)->set(at, name, value) : hash_of(e = create_hash(t))->set(name, value);
+// Sets `name` to `value` in e's hash, `at` being where find() left it (an empty Slot when e is null:
+// key 0 is created first, and its new hash has no such field).
+void store_field(Txn& t, Entry* e, const HashObject::Slot& at, std::string_view name, std::string_view value) {
+  if (!e) e = create_hash(t);
+  hash_of(e)->set(at, name, value);
   note_form(e);
   t.log_hset(0, name, value);
-  return created;
 }
 
 // Replies the error; returns false, for parsers that report success.
