@@ -5,16 +5,19 @@
 // Values live in a HashObject (hash.h) behind the key's Entry. Every handler works through one Txn and
 // writes its reply while the Txn is alive: fields are only valid under the shard's lock. Reads use
 // Txn::find() (hit/miss statistics, LRU), writes Txn::peek(), as Redis's lookupKeyRead/Write do.
-// Invariant: no hash is ever empty: writers create the key only when they add a field, and HDEL
-// deletes the key with its last field.
+// Invariants: no hash is ever empty: writers create the key only when they add a field, and HDEL
+// deletes the key with its last field. The Entry's encoding is the object's form: every write that
+// may convert a compact hash to a table ends with note_form().
 #include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include "commands.h"
@@ -34,9 +37,9 @@ HashObject* hash_of(Entry* e) { return static_cast<HashObject*>(e->v.object); }
 
 enum class Access { kRead, kWrite };
 
-// Looks key 0 up as a hash: *out is the hash, or nullptr when the key is missing. Replies WRONGTYPE
+// Looks key 0 up as a hash: *out is its entry, or nullptr when the key is missing. Replies WRONGTYPE
 // and returns false when the key holds another type.
-bool lookup_hash(Ctx& c, Txn& t, Access access, HashObject** out) {
+bool lookup_entry(Ctx& c, Txn& t, Access access, Entry** out) {
   Entry* e = access == Access::kRead ? t.find(0) : t.peek(0);
   *out = nullptr;
   if (!e) return true;
@@ -44,22 +47,32 @@ bool lookup_hash(Ctx& c, Txn& t, Access access, HashObject** out) {
     c.out.error(err::kWrongType);
     return false;
   }
-  *out = hash_of(e);
+  *out = e;
   return true;
 }
 
-// Creates key 0 as an empty hash. REQUIRES: key 0 is absent; the caller adds a field at once.
-HashObject* create_hash(Txn& t) {
-  auto h = std::make_unique<HashObject>();
-  HashObject* raw = h.get();
-  t.set_object(0, ValueType::kHash, Encoding::kHashTable, h.release());
-  return raw;
+// The same, for callers that only need the hash.
+bool lookup_hash(Ctx& c, Txn& t, Access access, HashObject** out) {
+  Entry* e;
+  bool ok = lookup_entry(c, t, access, &e);
+  *out = e ? hash_of(e) : nullptr;
+  return ok;
 }
 
-// Sets `name` to `value` in h, creating key 0 first when h is null.
-void store_field(Txn& t, HashObject* h, HashField* f, std::string_view name, std::string_view value) {
-  if (f) h->update(f, value);
-  else (h ? h : create_hash(t))->set(name, value);
+// Creates key 0 as an empty (compact) hash. REQUIRES: key 0 is absent; the caller adds a field at once.
+Entry* create_hash(Txn& t) {
+  return t.set_object(0, ValueType::kHash, Encoding::kListpack, new HashObject());
+}
+
+// After a write to e's hash: OBJECT ENCODING reports the form the write may have changed.
+void note_form(Entry* e) { e->enc = static_cast<uint32_t>(hash_of(e)->encoding()); }
+
+// Sets `name` to `value` in e's hash, `at` being where find() left it (an empty Slot when e is null:
+// key 0 is created first, and its new hash has no such field).
+void store_field(Txn& t, Entry* e, const HashObject::Slot& at, std::string_view name, std::string_view value) {
+  if (!e) e = create_hash(t);
+  hash_of(e)->set(at, name, value);
+  note_form(e);
   t.log_hset(0, name, value);
 }
 
@@ -76,14 +89,16 @@ bool fail(Ctx& c, std::string_view error) {
 void hset_generic(Ctx& c, std::string_view name, bool count_reply) {
   if (c.argc() % 2 == 1) return c.out.error(err::wrong_args(name));
   Txn t(c.ks(), c.db(), key1(c));
-  HashObject* h;
-  if (!lookup_hash(c, t, Access::kWrite, &h)) return;
-  if (!h) h = create_hash(t);
+  Entry* e;
+  if (!lookup_entry(c, t, Access::kWrite, &e)) return;
+  if (!e) e = create_hash(t);
+  HashObject* h = hash_of(e);
   int64_t created = 0;
   for (std::size_t j = 2; j < c.argc(); j += 2) {
     created += h->set(c.arg(j), c.arg(j + 1));
     t.log_hset(0, c.arg(j), c.arg(j + 1));
   }
+  note_form(e);
   if (count_reply) c.out.integer(created);
   else c.out.ok();
 }
@@ -93,10 +108,11 @@ void cmd_hmset(Ctx& c) { hset_generic(c, "hmset", false); }
 
 void cmd_hsetnx(Ctx& c) {
   Txn t(c.ks(), c.db(), key1(c));
-  HashObject* h;
-  if (!lookup_hash(c, t, Access::kWrite, &h)) return;
-  if (h && h->find(c.arg(2))) return c.out.integer(0);
-  store_field(t, h, nullptr, c.arg(2), c.arg(3));
+  Entry* e;
+  if (!lookup_entry(c, t, Access::kWrite, &e)) return;
+  HashObject::Slot at = e ? hash_of(e)->find(c.arg(2)) : HashObject::Slot{};
+  if (at.found) return c.out.integer(0);
+  store_field(t, e, at, c.arg(2), c.arg(3));
   c.out.integer(1);
 }
 
@@ -110,13 +126,14 @@ void with_hash(Ctx& c, Fn&& fn) {
   if (lookup_hash(c, t, Access::kRead, &h)) fn(h);
 }
 
-// The field argv[2] of h, or nullptr when h or the field is missing.
-HashField* field_arg(Ctx& c, HashObject* h) { return h ? h->find(c.arg(2)) : nullptr; }
+// The value of field argv[j] of h; nullopt when h or the field is missing.
+std::optional<std::string_view> field_arg(Ctx& c, HashObject* h, std::size_t j = 2) {
+  return h ? h->get(c.arg(j)) : std::nullopt;
+}
 
 void cmd_hget(Ctx& c) {
   with_hash(c, [&c](HashObject* h) {
-    const HashField* f = field_arg(c, h);
-    if (f) c.out.bulk(f->value());
+    if (auto v = field_arg(c, h)) c.out.bulk(*v);
     else c.out.null();
   });
 }
@@ -125,8 +142,7 @@ void cmd_hmget(Ctx& c) {
   with_hash(c, [&c](HashObject* h) {
     c.out.array(c.argc() - 2);
     for (std::size_t j = 2; j < c.argc(); ++j) {
-      const HashField* f = h ? h->find(c.arg(j)) : nullptr;
-      if (f) c.out.bulk(f->value());
+      if (auto v = field_arg(c, h, j)) c.out.bulk(*v);
       else c.out.null();
     }
   });
@@ -134,8 +150,8 @@ void cmd_hmget(Ctx& c) {
 
 void cmd_hstrlen(Ctx& c) {
   with_hash(c, [&c](HashObject* h) {
-    const HashField* f = field_arg(c, h);
-    c.out.integer(f ? f->vlen : 0);
+    auto v = field_arg(c, h);
+    c.out.integer(v ? static_cast<int64_t>(v->size()) : 0);
   });
 }
 
@@ -173,9 +189,9 @@ void reply_all(Ctx& c, unsigned parts) {
     if (parts == (kKeys | kValues)) c.out.map(n);
     else c.out.array(n);
     if (!h) return;
-    h->for_each([&c, parts](const HashField& f) {
-      if (parts & kKeys) c.out.bulk(f.key());
-      if (parts & kValues) c.out.bulk(f.value());
+    h->for_each([&c, parts](std::string_view k, std::string_view v) {
+      if (parts & kKeys) c.out.bulk(k);
+      if (parts & kValues) c.out.bulk(v);
     });
   });
 }
@@ -191,15 +207,15 @@ void cmd_hincrby(Ctx& c) {
   int64_t by, v = 0;
   if (!parse_int64(c.arg(3), &by)) return c.out.error(err::kNotInteger);
   Txn t(c.ks(), c.db(), key1(c));
-  HashObject* h;
-  if (!lookup_hash(c, t, Access::kWrite, &h)) return;
-  HashField* f = field_arg(c, h);
-  if (f && !parse_int64(f->value(), &v)) return c.out.error(err::kHashNotInteger);
+  Entry* e;
+  if (!lookup_entry(c, t, Access::kWrite, &e)) return;
+  HashObject::Slot at = e ? hash_of(e)->find(c.arg(2)) : HashObject::Slot{};
+  if (at.found && !parse_int64(at.value, &v)) return c.out.error(err::kHashNotInteger);
   if ((by < 0 && v < 0 && by < kInt64Min - v) || (by > 0 && v > 0 && by > kInt64Max - v))
     return c.out.error(err::kOverflow);
   v += by;
   char buf[24];
-  store_field(t, h, f, c.arg(2), std::string_view(buf, format_int64(v, buf)));
+  store_field(t, e, at, c.arg(2), std::string_view(buf, format_int64(v, buf)));
   c.out.integer(v);
 }
 
@@ -208,24 +224,35 @@ void cmd_hincrbyfloat(Ctx& c) {
   if (!parse_long_double(c.arg(3), &by)) return c.out.error(err::kNotFloat);
   if (std::isnan(by) || std::isinf(by)) return c.out.error(err::kIncrNanOrInf);
   Txn t(c.ks(), c.db(), key1(c));
-  HashObject* h;
-  if (!lookup_hash(c, t, Access::kWrite, &h)) return;
-  HashField* f = field_arg(c, h);
-  if (f && !parse_long_double(f->value(), &v)) return c.out.error(err::kHashNotFloat);
+  Entry* e;
+  if (!lookup_entry(c, t, Access::kWrite, &e)) return;
+  HashObject::Slot at = e ? hash_of(e)->find(c.arg(2)) : HashObject::Slot{};
+  if (at.found && !parse_long_double(at.value, &v)) return c.out.error(err::kHashNotFloat);
   v += by;
   if (std::isnan(v) || std::isinf(v)) return c.out.error(err::kNanOrInf);
   std::string s = format_long_double(v);
-  store_field(t, h, f, c.arg(2), s);
+  store_field(t, e, at, c.arg(2), s);
   c.out.bulk(s);
 }
 
 // ---- HRANDFIELD ----
 
+using Pair = std::pair<std::string_view, std::string_view>;  // a field and its value
+
 // One element of an HRANDFIELD reply: the field, or with values a pair (nested in RESP3).
-void reply_pick(Ctx& c, const HashField& f, bool withvalues) {
+void reply_pick(Ctx& c, const Pair& f, bool withvalues) {
   if (withvalues && c.out.resp() > 2) c.out.array(2);
-  c.out.bulk(f.key());
-  if (withvalues) c.out.bulk(f.value());
+  c.out.bulk(f.first);
+  if (withvalues) c.out.bulk(f.second);
+}
+
+// Every field of h. Many picks from a compact hash draw from this (one walk of the block instead of
+// one per pick, as Redis's lpRandomPairs).
+std::vector<Pair> all_pairs(const HashObject& h) {
+  std::vector<Pair> out;
+  out.reserve(h.size());
+  h.for_each([&out](std::string_view k, std::string_view v) { out.emplace_back(k, v); });
+  return out;
 }
 
 void reply_picks_header(Ctx& c, uint64_t n, bool withvalues) {
@@ -235,17 +262,17 @@ void reply_picks_header(Ctx& c, uint64_t n, bool withvalues) {
 // `count` distinct random fields, count < h->size(). Like Redis, a count close to the size samples
 // by shuffling all fields, a small one by drawing until enough distinct fields were seen.
 void reply_distinct(Ctx& c, HashObject* h, uint64_t count, bool withvalues) {
-  std::vector<const HashField*> picks;
-  if (count * 3 > h->size()) {
-    h->for_each([&picks](const HashField& f) { picks.push_back(&f); });
+  std::vector<Pair> picks;
+  if (count * 3 > h->size() || h->compact()) {
+    picks = all_pairs(*h);
     for (std::size_t i = 0; i < count; ++i) std::swap(picks[i], picks[i + random_bits() % (picks.size() - i)]);
     picks.resize(count);
   } else {
-    std::unordered_set<const HashField*> seen;
+    std::unordered_set<std::string_view> seen;  // field names are unique
     while (picks.size() < count)
-      if (const HashField* f = h->random_field(&random_bits); seen.insert(f).second) picks.push_back(f);
+      if (Pair f = h->random_field(&random_bits); seen.insert(f.first).second) picks.push_back(f);
   }
-  for (const HashField* f : picks) reply_pick(c, *f, withvalues);
+  for (const Pair& f : picks) reply_pick(c, f, withvalues);
 }
 
 // HRANDFIELD key count [WITHVALUES] (Redis's hrandfieldWithCountCommand).
@@ -257,10 +284,15 @@ void hrandfield_count(Ctx& c, int64_t l, bool withvalues) {
   uint64_t count = l > 0 ? static_cast<uint64_t>(l) : static_cast<uint64_t>(-l);
   if (l < 0 || count == 1) {  // may repeat; also the order of a single pick is random anyway
     reply_picks_header(c, count, withvalues);
-    while (count--) reply_pick(c, *h->random_field(&random_bits), withvalues);
+    if (h->compact() && count > 1) {
+      std::vector<Pair> all = all_pairs(*h);
+      while (count--) reply_pick(c, all[random_bits() % all.size()], withvalues);
+    } else {
+      while (count--) reply_pick(c, h->random_field(&random_bits), withvalues);
+    }
   } else if (count >= h->size()) {
     reply_picks_header(c, h->size(), withvalues);
-    h->for_each([&c, withvalues](const HashField& f) { reply_pick(c, f, withvalues); });
+    h->for_each([&c, withvalues](std::string_view k, std::string_view v) { reply_pick(c, {k, v}, withvalues); });
   } else {
     reply_picks_header(c, count, withvalues);
     reply_distinct(c, h, count, withvalues);
@@ -270,7 +302,7 @@ void hrandfield_count(Ctx& c, int64_t l, bool withvalues) {
 void cmd_hrandfield(Ctx& c) {
   if (c.argc() == 2) {
     return with_hash(c, [&c](HashObject* h) {
-      if (h) c.out.bulk(h->random_field(&random_bits)->key());
+      if (h) c.out.bulk(h->random_field(&random_bits).first);
       else c.out.null();
     });
   }
@@ -314,28 +346,29 @@ bool parse_scan_options(Ctx& c, ScanOptions* opt) {
 
 // Scans from `cursor` as Redis's scanGenericCommand does for a hash table: until the scan ends,
 // count*10 buckets were visited, or `count` fields were seen, matching or not (Redis 7.0 filters
-// by MATCH afterwards). Returns the next cursor.
-uint64_t scan_hash(const HashObject& h, uint64_t cursor, const ScanOptions& opt, std::vector<const HashField*>* out) {
+// by MATCH afterwards). A compact hash answers whole, with cursor 0, whatever the cursor and COUNT
+// (as Redis's listpack). Returns the next cursor.
+uint64_t scan_hash(const HashObject& h, uint64_t cursor, const ScanOptions& opt, std::vector<Pair>* out) {
   uint64_t seen = 0;
   uint64_t steps = opt.count > UINT64_MAX / 10 ? UINT64_MAX : opt.count * 10;
   do {
-    cursor = h.scan(cursor, [&](const HashField& f) {
+    cursor = h.scan(cursor, [&](std::string_view k, std::string_view v) {
       ++seen;
-      if (!opt.match || glob_match(opt.pattern, f.key())) out->push_back(&f);
+      if (!opt.match || glob_match(opt.pattern, k)) out->emplace_back(k, v);
     });
   } while (cursor != 0 && steps-- > 0 && seen < opt.count);
   return cursor;
 }
 
-void reply_scan(Ctx& c, uint64_t cursor, const std::vector<const HashField*>& fields) {
+void reply_scan(Ctx& c, uint64_t cursor, const std::vector<Pair>& fields) {
   char buf[24];
   auto res = std::to_chars(buf, buf + sizeof buf, cursor);
   c.out.array(2);
   c.out.bulk(std::string_view(buf, static_cast<std::size_t>(res.ptr - buf)));
   c.out.array(fields.size() * 2);
-  for (const HashField* f : fields) {
-    c.out.bulk(f->key());
-    c.out.bulk(f->value());
+  for (const Pair& f : fields) {
+    c.out.bulk(f.first);
+    c.out.bulk(f.second);
   }
 }
 
@@ -344,7 +377,7 @@ void cmd_hscan(Ctx& c) {
   uint64_t cursor;
   if (!parse_cursor(c.arg(2), &cursor)) return c.out.error(err::kInvalidCursor);
   with_hash(c, [&c, cursor](HashObject* h) {
-    std::vector<const HashField*> fields;
+    std::vector<Pair> fields;
     ScanOptions opt;
     if (!h) return reply_scan(c, 0, fields);
     if (!parse_scan_options(c, &opt)) return;

@@ -22,6 +22,7 @@
 
 #include "commands.h"
 #include "evict.h"
+#include "hash.h"
 #include "protocol.h"
 
 namespace tally {
@@ -231,6 +232,13 @@ void set_access_num(Config& c, int64_t v) {
   publish_access_mode(c);
 }
 
+// The hash encoding limits are read by hash.cpp on every HSET: setting one publishes both.
+template <auto M>
+void set_hash_num(Config& c, int64_t v) {
+  store(c.*M, v);
+  publish_hash_limits(c);
+}
+
 constexpr int64_t kIntMax = INT_MAX;
 constexpr int64_t kInt64Max = INT64_MAX;
 constexpr int64_t kMb = 1024 * 1024;
@@ -334,6 +342,12 @@ const std::vector<Param>& params() {
           set_access_num<&C::lfu_log_factor>),
       num("lfu-decay-time", Kind::kInt, kMutable, 0, kIntMax, get_num<&C::lfu_decay_time>,
           set_access_num<&C::lfu_decay_time>),
+      aliased(num("hash-max-listpack-entries", Kind::kInt, kMutable, 0, kInt64Max,
+                  get_num<&C::hash_max_listpack_entries>, set_hash_num<&C::hash_max_listpack_entries>),
+              "hash-max-ziplist-entries"),
+      aliased(num("hash-max-listpack-value", Kind::kMemory, kMutable, 0, kInt64Max,
+                  get_num<&C::hash_max_listpack_value>, set_hash_num<&C::hash_max_listpack_value>),
+              "hash-max-ziplist-value"),
   };
   return kParams;
 }

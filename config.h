@@ -78,6 +78,9 @@ struct Config {
   std::atomic<int64_t> acllog_max_len{128};
   std::atomic<int> loglevel{2};  // 0 debug, 1 verbose, 2 notice (default), 3 warning (Redis order)
   std::atomic<int> tls_auth_clients{1};  // TlsAuthClients (tls.h): read at each TLS accept
+  // Small hashes stay compact ("listpack", hash.h) up to these; published to hash.cpp on every change.
+  std::atomic<int64_t> hash_max_listpack_entries{512};
+  std::atomic<int64_t> hash_max_listpack_value{64};
 
   mutable std::mutex mu;  // guards the strings below
   std::string dir = "./data";

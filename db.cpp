@@ -175,6 +175,7 @@ const char* encoding_name(Encoding enc) {
     case Encoding::kRaw: return "raw";
     case Encoding::kHashTable: return "hashtable";
     case Encoding::kAvlTree: return "avltree";
+    case Encoding::kListpack: return "listpack";
   }
   return "unknown";
 }

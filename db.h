@@ -44,6 +44,7 @@ enum class Encoding : uint8_t {
   kRaw = 2,        // string in its own allocation
   kHashTable = 3,  // hash: intrusive hash table of fields (hash.h)
   kAvlTree = 4,    // sorted set: hash table + AVL tree (zset.h)
+  kListpack = 5,   // hash: one compact block of pairs (hash.h; Redis's listpack)
 };
 
 // What the keyspace needs from an object value type (hash, sorted set) that lives behind

@@ -1,16 +1,24 @@
-// HashObject (see hash.h for the field layout and ownership) and the ObjectOps that let the keyspace
-// free, copy and measure hash values.
+// HashObject (see hash.h for the two forms, when one becomes the other, and ownership) and the
+// ObjectOps that let the keyspace free, copy and measure hash values.
 #include "hash.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <new>
+#include <string>
 
-#include "db.h"
+#include "config.h"
 
 namespace tally {
 namespace {
+
+using hash_detail::get_string;
+
+std::atomic<uint64_t> g_max_entries{HashLimits{}.entries};
+std::atomic<uint64_t> g_max_value{HashLimits{}.value};
 
 uint32_t hash_code(std::string_view name) { return static_cast<uint32_t>(hash_bytes(name.data(), name.size())); }
 
@@ -33,15 +41,236 @@ bool fits_in_place(std::size_t len, std::size_t cap) {
   return len <= cap && cap <= 2 * len + HashObject::kFieldGranule;
 }
 
+// ---- compact-form encoding: LEB128 lengths ----
+
+std::size_t varint_size(std::size_t n) {
+  std::size_t bytes = 1;
+  for (; n >= 0x80; n >>= 7) ++bytes;
+  return bytes;
+}
+
+char* put_varint(char* p, std::size_t n) {
+  for (; n >= 0x80; n >>= 7) *p++ = static_cast<char>((n & 0x7f) | 0x80);
+  *p++ = static_cast<char>(n);
+  return p;
+}
+
+// Writes [varint len][bytes] at p; returns the end.
+char* put_string(char* p, std::string_view s) {
+  p = put_varint(p, s.size());
+  if (!s.empty()) std::memcpy(p, s.data(), s.size());
+  return p + s.size();
+}
+
+std::size_t string_size(std::size_t len) { return varint_size(len) + len; }
+
 }  // namespace
 
+HashLimits hash_limits() {
+  return {g_max_entries.load(std::memory_order_relaxed), g_max_value.load(std::memory_order_relaxed)};
+}
+
+void set_hash_limits(HashLimits limits) {
+  g_max_entries.store(limits.entries, std::memory_order_relaxed);
+  g_max_value.store(limits.value, std::memory_order_relaxed);
+}
+
+void publish_hash_limits(const Config& cfg) {
+  set_hash_limits({static_cast<uint64_t>(cfg.hash_max_listpack_entries.load(std::memory_order_relaxed)),
+                   static_cast<uint64_t>(cfg.hash_max_listpack_value.load(std::memory_order_relaxed))});
+}
+
 HashObject::~HashObject() {
-  HNode* n = table_.release_all();
+  std::free(block_);
+  if (!table_) return;
+  HNode* n = table_->table.release_all();
   while (n) {
     HNode* next = n->next;
     std::free(field_of(n));  // not free_field(): the table is already empty
     n = next;
   }
+}
+
+HashObject::Slot HashObject::find(std::string_view name) { return table_ ? find_table(name) : find_compact(name); }
+
+bool HashObject::set(const Slot& at, std::string_view name, std::string_view value) {
+  if (table_) return set_table(at, name, value);
+  // Views into the block would not survive its realloc or a conversion: write from copies.
+  auto in_block = [this](std::string_view s) {
+    std::less<const char*> lt;
+    return !s.empty() && !lt(s.data(), block_) && lt(s.data(), block_ + bytes_);
+  };
+  if (in_block(name) || in_block(value)) return set(at, std::string(name), std::string(value));
+  if (!must_convert(name.size(), value.size(), !at.found, hash_limits())) {
+    set_compact(at, name, value);
+    return !at.found;
+  }
+  convert_to_table();
+  return set_table(find_table(name), name, value);
+}
+
+bool HashObject::remove(std::string_view name) {
+  if (!table_) return remove_compact(name);
+  HNode* n = table_->table.remove(hash_code(name), [name](const HNode* node) { return name_equals(node, name); });
+  if (n) free_field(field_of(n));
+  return n != nullptr;
+}
+
+void HashObject::convert_to_table() {
+  if (table_) return;
+  table_ = std::make_unique<Table>();
+  const char* p = block_;
+  const char* end = block_ + bytes_;
+  while (p < end) {
+    std::string_view k = get_string(p);
+    std::string_view v = get_string(p);
+    table_->table.insert(&alloc_field(hash_code(k), k, v)->node);
+  }
+  std::free(block_);
+  block_ = nullptr;
+  bytes_ = 0;
+  count_ = 0;
+}
+
+std::pair<std::string_view, std::string_view> HashObject::random_field(uint64_t (*rnd)()) {
+  if (table_) {
+    const HashField* f = field_of(table_->table.random_node(rnd));
+    return {f->key(), f->value()};
+  }
+  uint64_t skip = rnd() % count_;
+  const char* p = block_;
+  for (;;) {
+    std::string_view k = get_string(p);
+    std::string_view v = get_string(p);
+    if (skip-- == 0) return {k, v};
+  }
+}
+
+std::unique_ptr<HashObject> HashObject::clone() const {
+  auto copy = std::make_unique<HashObject>();
+  if (!table_) {
+    copy->resize_block(bytes_);
+    if (bytes_) std::memcpy(copy->block_, block_, bytes_);
+    copy->count_ = count_;
+    return copy;
+  }
+  copy->table_ = std::make_unique<Table>();
+  table_->table.for_each([&copy](const HNode* n) {
+    const HashField* f = field_of(n);
+    copy->table_->table.insert(&copy->alloc_field(f->node.hcode, f->key(), f->value())->node);
+  });
+  return copy;
+}
+
+// ---- compact form ----
+
+HashObject::Slot HashObject::find_compact(std::string_view name) const {
+  const char* p = block_;
+  const char* end = block_ + bytes_;
+  while (p < end) {
+    std::string_view k = get_string(p);
+    const char* value_at = p;
+    std::string_view v = get_string(p);
+    if (k == name) {
+      Slot s;
+      s.value = v;
+      s.found = true;
+      s.pos = static_cast<uint32_t>(value_at - block_);
+      return s;
+    }
+  }
+  return {};
+}
+
+bool HashObject::must_convert(std::size_t name_len, std::size_t value_len, bool adding,
+                              const HashLimits& limits) const {
+  if (name_len > limits.value || value_len > limits.value) return true;
+  if (count_ + (adding ? 1u : 0u) > limits.entries) return true;
+  return bytes_ + string_size(name_len) + string_size(value_len) > kMaxCompactBytes;
+}
+
+void HashObject::set_compact(const Slot& at, std::string_view name, std::string_view value) {
+  if (!at.found) {  // appended: insertion order
+    std::size_t end = bytes_;
+    resize_block(end + string_size(name.size()) + string_size(value.size()));
+    put_string(put_string(block_ + end, name), value);
+    ++count_;
+    return;
+  }
+  // The old value [pos, tail) becomes the new one [pos, pos + new_len); the pairs after it move.
+  const std::size_t old_len = string_size(at.value.size());
+  const std::size_t new_len = string_size(value.size());
+  const std::size_t tail = at.pos + old_len;
+  const std::size_t tail_len = bytes_ - tail;
+  if (new_len > old_len) resize_block(bytes_ + (new_len - old_len));
+  if (new_len != old_len) std::memmove(block_ + at.pos + new_len, block_ + tail, tail_len);
+  put_string(block_ + at.pos, value);
+  if (new_len < old_len) resize_block(bytes_ - (old_len - new_len));
+}
+
+bool HashObject::remove_compact(std::string_view name) {
+  const char* p = block_;
+  const char* end = block_ + bytes_;
+  while (p < end) {
+    const char* pair = p;
+    std::string_view k = get_string(p);
+    get_string(p);
+    if (k != name) continue;
+    const std::size_t from = static_cast<std::size_t>(pair - block_);
+    const std::size_t to = static_cast<std::size_t>(p - block_);
+    std::memmove(block_ + from, block_ + to, bytes_ - to);
+    resize_block(bytes_ - (to - from));
+    --count_;
+    return true;
+  }
+  return false;
+}
+
+void HashObject::resize_block(std::size_t bytes) {
+  if (bytes == 0) {
+    std::free(block_);
+    block_ = nullptr;
+  } else {
+    void* p = std::realloc(block_, bytes);
+    if (!p) throw std::bad_alloc();
+    block_ = static_cast<char*>(p);
+  }
+  bytes_ = static_cast<uint32_t>(bytes);
+}
+
+// ---- table form ----
+
+HashObject::Slot HashObject::find_table(std::string_view name) {
+  Slot s;
+  s.hcode = hash_code(name);
+  HNode* n = table_->table.find(s.hcode, [name](const HNode* node) { return name_equals(node, name); });
+  if (n) {
+    s.field = field_of(n);
+    s.found = true;
+    s.value = s.field->value();
+  }
+  return s;
+}
+
+bool HashObject::set_table(const Slot& at, std::string_view name, std::string_view value) {
+  if (at.found) {
+    update_field(at.field, value);
+    return false;
+  }
+  table_->table.insert(&alloc_field(at.hcode, name, value)->node);
+  return true;
+}
+
+void HashObject::update_field(HashField* f, std::string_view value) {
+  if (fits_in_place(value.size(), f->value_capacity())) {
+    // memmove: `value` may be a view of this very field's bytes.
+    if (!value.empty()) std::memmove(f->bytes() + f->klen, value.data(), value.size());
+    f->vlen = static_cast<uint32_t>(value.size());
+    return;
+  }
+  HashField* fresh = alloc_field(f->node.hcode, f->key(), value);
+  table_->table.replace(&f->node, &fresh->node);
+  free_field(f);
 }
 
 HashField* HashObject::alloc_field(uint32_t hcode, std::string_view name, std::string_view value) {
@@ -55,62 +284,13 @@ HashField* HashObject::alloc_field(uint32_t hcode, std::string_view name, std::s
   f->vlen = static_cast<uint32_t>(value.size());
   if (!name.empty()) std::memcpy(f->bytes(), name.data(), name.size());
   if (!value.empty()) std::memcpy(f->bytes() + name.size(), value.data(), value.size());
-  field_bytes_ += f->alloc_size();
+  table_->field_bytes += f->alloc_size();
   return f;
 }
 
 void HashObject::free_field(HashField* f) {
-  field_bytes_ -= f->alloc_size();
+  table_->field_bytes -= f->alloc_size();
   std::free(f);
-}
-
-HashField* HashObject::find(uint32_t hcode, std::string_view name) {
-  HNode* n = table_.find(hcode, [name](const HNode* node) { return name_equals(node, name); });
-  return n ? field_of(n) : nullptr;
-}
-
-HashField* HashObject::find(std::string_view name) { return find(hash_code(name), name); }
-
-bool HashObject::set(std::string_view name, std::string_view value) {
-  uint32_t hcode = hash_code(name);
-  if (HashField* f = find(hcode, name)) {
-    update(f, value);
-    return false;
-  }
-  table_.insert(&alloc_field(hcode, name, value)->node);
-  return true;
-}
-
-HashField* HashObject::update(HashField* f, std::string_view value) {
-  if (fits_in_place(value.size(), f->value_capacity())) {
-    // memmove: `value` may be a view of this very field's bytes.
-    if (!value.empty()) std::memmove(f->bytes() + f->klen, value.data(), value.size());
-    f->vlen = static_cast<uint32_t>(value.size());
-    return f;
-  }
-  HashField* fresh = alloc_field(f->node.hcode, f->key(), value);
-  table_.replace(&f->node, &fresh->node);
-  free_field(f);
-  return fresh;
-}
-
-bool HashObject::remove(std::string_view name) {
-  HNode* n = table_.remove(hash_code(name), [name](const HNode* node) { return name_equals(node, name); });
-  if (n) free_field(field_of(n));
-  return n != nullptr;
-}
-
-const HashField* HashObject::random_field(uint64_t (*rnd)()) {
-  HNode* n = table_.random_node(rnd);
-  return n ? field_of(n) : nullptr;
-}
-
-std::unique_ptr<HashObject> HashObject::clone() const {
-  auto copy = std::make_unique<HashObject>();
-  for_each([&copy](const HashField& f) {
-    copy->table_.insert(&copy->alloc_field(f.node.hcode, f.key(), f.value())->node);
-  });
-  return copy;
 }
 
 namespace {

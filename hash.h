@@ -1,26 +1,57 @@
-// Hash values (HSET and friends): an intrusive HashTable of fields, one allocation per field.
+// Hash values (HSET and friends), in one of two forms, as Redis keeps them:
 //
-// Layout: each field is one malloc'd block [HashField][name bytes][value bytes][spare value bytes].
-// node.aux records how many bytes the block reserves for the value (the allocation is rounded up to
-// kFieldGranule), so a new value that fits is written in place: HSET of a same-sized value and
-// HINCRBY on a counter allocate nothing.
+// - compact (OBJECT ENCODING "listpack"): while the hash has at most hash-max-listpack-entries
+//   fields and no field or value longer than hash-max-listpack-value bytes, its pairs live in one
+//   malloc'd block, in insertion order: [varint klen][key][varint vlen][value]... (varints are
+//   LEB128: 7 bits a byte, low bits first, so lengths under 128 take one byte). The block is exactly
+//   as long as its pairs (reallocated on every change, as Redis's listpack) and searched linearly.
+//   Overwriting a field keeps its place; removing one closes the gap.
+// - table ("hashtable"): an intrusive HashTable of HashField blocks, one allocation per field:
+//   [HashField][name bytes][value bytes][spare value bytes]. node.aux records how many bytes the
+//   block reserves for the value (the allocation is rounded up to kFieldGranule), so a new value that
+//   fits is written in place: HSET of a same-sized value and HINCRBY on a counter allocate nothing.
 //
-// Ownership: a HashObject owns every field linked into its table; only HashObject::free_field()
-// frees one (on remove, on a value that outgrew its block, and in the destructor).
+// A hash starts compact and becomes a table (never back) in set(), the moment the name or the value
+// written is longer than the value limit, or the set leaves more fields than the entry limit (also
+// when it only overwrote: the limits may have been lowered since). These are Redis 7.0's
+// hashTypeTryConversion / hashTypeSet rules; the limits are process-wide (set_hash_limits, from
+// CONFIG), read at each set(), so a change affects later writes only.
+//
+// Ownership: a HashObject owns its block or its table and every field linked into it; only
+// HashObject::free_field() frees a field (on remove, on a value that outgrew its block, and in the
+// destructor).
 //
 // Thread-safety: none. The shard lock of the key holding the object guards every call; a detached
-// object may be destroyed on the background queue, where nothing else can reach it.
+// object may be destroyed on the background queue, where nothing else can reach it. The limits are
+// atomics, read without locks.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string_view>
+#include <utility>
 
+#include "db.h"
 #include "hashtable.h"
 #include "intrusive.h"
 
 namespace tally {
+
+struct Config;
+
+// hash-max-listpack-entries / hash-max-listpack-value (Redis 7.0's defaults).
+struct HashLimits {
+  uint64_t entries = 512;
+  uint64_t value = 64;
+};
+// The process-wide limits every HashObject::set() checks. Any thread, any time.
+HashLimits hash_limits();
+void set_hash_limits(HashLimits limits);
+// Publishes cfg's hash-max-listpack-* values as the process-wide limits (config.cpp calls it on
+// every change, flags and config file included).
+void publish_hash_limits(const Config& cfg);
 
 struct HashField {
   HNode node;  // node.aux: bytes reserved for the value (>= vlen)
@@ -43,55 +74,155 @@ inline const HashField* field_of(const HNode* n) { return owner_of<HashField>(n,
 
 class HashObject {
  public:
-  static constexpr std::size_t kFieldGranule = 16;  // allocations are rounded up to this
+  static constexpr std::size_t kFieldGranule = 16;  // table form: allocations are rounded up to this
+  // A compact block never grows past this (Redis's listpack safety limit): a write that would make
+  // it longer converts the hash to a table, whatever the limits say.
+  static constexpr std::size_t kMaxCompactBytes = 1u << 30;
+
+  // Where find() found a field (or found none). Valid until the next change to the object; pass it
+  // back to set() to overwrite or add without searching again.
+  struct Slot {
+    std::string_view value;  // the field's value when found
+    bool found = false;
+    // Private to HashObject: the field (table form), the offset of the value's length prefix
+    // (compact form), and the name's hash code (table form, for an insert).
+    HashField* field = nullptr;
+    uint32_t pos = 0;
+    uint32_t hcode = 0;
+  };
 
   HashObject() = default;
-  ~HashObject();  // frees every field
+  ~HashObject();  // frees the block or every field
   HashObject(const HashObject&) = delete;
   HashObject& operator=(const HashObject&) = delete;
 
-  std::size_t size() const { return table_.size(); }
-  bool empty() const { return table_.empty(); }
+  bool compact() const { return !table_; }
+  // kListpack or kHashTable, for the Entry that holds this hash (OBJECT ENCODING).
+  Encoding encoding() const { return compact() ? Encoding::kListpack : Encoding::kHashTable; }
+  std::size_t size() const { return table_ ? table_->table.size() : count_; }
+  bool empty() const { return size() == 0; }
 
-  // The field named `name`, or nullptr. A returned pointer is valid until the next set(), update()
-  // or remove() on this object.
-  HashField* find(std::string_view name);
+  // Looks `name` up. Non-const: a table lookup does a step of incremental rehashing.
+  Slot find(std::string_view name);
+  // The value of `name`, valid until the next change to the object.
+  std::optional<std::string_view> get(std::string_view name) {
+    Slot s = find(name);
+    return s.found ? std::optional<std::string_view>(s.value) : std::nullopt;
+  }
   // Sets `name` to `value`. Returns true if the field was created, false if it was overwritten.
-  bool set(std::string_view name, std::string_view value);
-  // Overwrites the value of f (a field of this object) and returns the field that now holds it: f
-  // itself if the value fits its block, else a new block (f is freed).
-  HashField* update(HashField* f, std::string_view value);
-  // Removes `name`; returns whether it was present.
+  // May convert the hash to a table (see the top of this file). name and value may view this
+  // object's own bytes.
+  bool set(std::string_view name, std::string_view value) { return set(find(name), name, value); }
+  // The same for a field already looked up: `at` must come from find(name) on this object with no
+  // change since (HINCRBY and HSETNX read the field, then write it without a second search).
+  bool set(const Slot& at, std::string_view name, std::string_view value);
+  // Removes `name`; returns whether it was present. Never converts.
   bool remove(std::string_view name);
+  // Makes the hash a table now (set() does this when a limit is crossed). No-op on a table.
+  void convert_to_table();
 
-  // Calls fn(const HashField&) for every field. fn must not modify the object.
+  // Calls fn(std::string_view key, std::string_view value) for every field: in insertion order for
+  // a compact hash, in table order for a table. fn must not modify the object.
   template <class Fn>
-  void for_each(Fn&& fn) const {
-    table_.for_each([&fn](const HNode* n) { fn(*field_of(n)); });
-  }
-  // One step of a cursor scan (HashTable::scan): fn(const HashField&) for the fields of the next
-  // bucket(s). Returns the next cursor, 0 when the scan is complete. Start with cursor 0.
+  void for_each(Fn&& fn) const;
+  // One step of a cursor scan: fn(key, value) for the fields of the next table bucket(s), or for
+  // every field of a compact hash at once (Redis answers a listpack's HSCAN in one reply, whatever
+  // the cursor). Returns the next cursor, 0 when the scan is complete. Start with cursor 0.
   template <class Fn>
-  uint64_t scan(uint64_t cursor, Fn&& fn) const {
-    return table_.scan(cursor, [&fn](const HNode* n) { fn(*field_of(n)); });
-  }
-  // A random field (nullptr if empty); `rnd` supplies random bits.
-  const HashField* random_field(uint64_t (*rnd)());
+  uint64_t scan(uint64_t cursor, Fn&& fn) const;
+  // A random field, {key, value}. REQUIRES: !empty(). `rnd` supplies random bits. O(size()) for a
+  // compact hash: callers wanting many picks from one should collect for_each() once instead.
+  std::pair<std::string_view, std::string_view> random_field(uint64_t (*rnd)());
 
+  // A deep copy in the same form.
   std::unique_ptr<HashObject> clone() const;
-  // Bytes owned: the object, its buckets and every field block.
-  std::size_t memory_bytes() const { return sizeof(*this) + table_.memory_bytes() + field_bytes_; }
+  // Bytes owned: the object and its block, or the object, its table's buckets and every field block.
+  std::size_t memory_bytes() const {
+    return sizeof(*this) + (table_ ? sizeof(Table) + table_->table.memory_bytes() + table_->field_bytes : bytes_);
+  }
 
  private:
-  friend struct HashObjectTestPeer;  // tests/hash_test.cpp checks the byte accounting
+  friend struct HashObjectTestPeer;  // tests/hash_test.cpp checks the invariants and the accounting
 
-  HashField* find(uint32_t hcode, std::string_view name);
+  // The table form, out of line so that a compact hash's header stays 24 bytes.
+  struct Table {
+    HashTable table;
+    std::size_t field_bytes = 0;  // sum of alloc_size() over the linked fields
+  };
+
+  // Compact form.
+  Slot find_compact(std::string_view name) const;
+  void set_compact(const Slot& at, std::string_view name, std::string_view value);
+  bool remove_compact(std::string_view name);
+  // Whether writing name/value under `limits` (with `adding` a field) must convert first.
+  bool must_convert(std::size_t name_len, std::size_t value_len, bool adding, const HashLimits& limits) const;
+  void resize_block(std::size_t bytes);  // reallocs block_ to exactly `bytes` (freeing it at 0)
+
+  // Table form.
+  Slot find_table(std::string_view name);
+  bool set_table(const Slot& at, std::string_view name, std::string_view value);
+  // Overwrites f's value: in place if it fits its block, else in a new block (f is freed).
+  void update_field(HashField* f, std::string_view value);
   // A new unlinked field block holding name and value, with hcode set.
   HashField* alloc_field(uint32_t hcode, std::string_view name, std::string_view value);
   void free_field(HashField* f);
 
-  HashTable table_;
-  std::size_t field_bytes_ = 0;  // sum of alloc_size() over the linked fields
+  char* block_ = nullptr;   // compact form: the pairs (nullptr while empty or a table)
+  uint32_t bytes_ = 0;      // compact form: length of block_
+  uint32_t count_ = 0;      // compact form: fields in block_
+  std::unique_ptr<Table> table_;  // table form when set
 };
+static_assert(sizeof(HashObject) == 24, "a small hash's header is part of the memory budget");
+
+// ---- compact-form decoding, for the templates above ----
+
+namespace hash_detail {
+// Reads a varint at p, advancing p.
+inline uint32_t get_varint(const char*& p) {
+  uint32_t v = 0;
+  for (int shift = 0;; shift += 7) {
+    auto b = static_cast<unsigned char>(*p++);
+    v |= static_cast<uint32_t>(b & 0x7f) << shift;
+    if (!(b & 0x80)) return v;
+  }
+}
+// Reads one length-prefixed string at p, advancing p past it.
+inline std::string_view get_string(const char*& p) {
+  uint32_t n = get_varint(p);
+  std::string_view s(p, n);
+  p += n;
+  return s;
+}
+}  // namespace hash_detail
+
+template <class Fn>
+void HashObject::for_each(Fn&& fn) const {
+  if (table_) {
+    table_->table.for_each([&fn](const HNode* n) {
+      const HashField* f = field_of(n);
+      fn(f->key(), f->value());
+    });
+    return;
+  }
+  const char* p = block_;
+  const char* end = block_ + bytes_;
+  while (p < end) {
+    std::string_view k = hash_detail::get_string(p);
+    std::string_view v = hash_detail::get_string(p);
+    fn(k, v);
+  }
+}
+
+template <class Fn>
+uint64_t HashObject::scan(uint64_t cursor, Fn&& fn) const {
+  if (!table_) {
+    for_each(fn);
+    return 0;
+  }
+  return table_->table.scan(cursor, [&fn](const HNode* n) {
+    const HashField* f = field_of(n);
+    fn(f->key(), f->value());
+  });
+}
 
 }  // namespace tally

@@ -66,7 +66,10 @@ std::string apply_full(Txn& t, WalOp op, std::string_view payload) {
   uint32_t n = r.get<uint32_t>();
   Entry* e;
   if (op == WalOp::kHash) {
+    // As Redis loads an RDB hash: by its size, whatever form it had when written (a hash that
+    // shrank back under the limits loads compact), converting on the way if a value is too long.
     auto h = std::make_unique<HashObject>();
+    if (n > hash_limits().entries) h->convert_to_table();
     for (uint32_t i = 0; i < n && r.ok; ++i) {
       std::string_view f = r.str();
       std::string_view v = r.str();
@@ -74,7 +77,8 @@ std::string apply_full(Txn& t, WalOp op, std::string_view payload) {
     }
     if (!r.ok || h->empty()) return "malformed hash record";
     t.erase(0);
-    e = t.set_object(0, ValueType::kHash, Encoding::kHashTable, h.release());
+    Encoding enc = h->encoding();
+    e = t.set_object(0, ValueType::kHash, enc, h.release());
   } else {
     auto z = std::make_unique<ZSet>();
     for (uint32_t i = 0; i < n && r.ok; ++i) {
@@ -91,19 +95,22 @@ std::string apply_full(Txn& t, WalOp op, std::string_view payload) {
   return "";
 }
 
-// The hash (or sorted set) at key 0 for a field-level record, created when absent.
+// The entry of the hash (or sorted set) at key 0 for a field-level record, created when absent.
 template <class Obj>
-Obj* object_for(Txn& t, ValueType type, Encoding enc, bool create, std::string* error) {
+Entry* entry_for(Txn& t, ValueType type, Encoding enc, bool create, std::string* error) {
   Entry* e = t.peek(0);
   if (e && e->value_type() != type) {
     *error = "record for a key of another type";
     return nullptr;
   }
-  if (e) return static_cast<Obj*>(e->v.object);
-  if (!create) return nullptr;
-  auto* obj = new Obj();
-  t.set_object(0, type, enc, obj);
-  return obj;
+  if (e || !create) return e;
+  return t.set_object(0, type, enc, new Obj());
+}
+
+template <class Obj>
+Obj* object_for(Txn& t, ValueType type, Encoding enc, bool create, std::string* error) {
+  Entry* e = entry_for<Obj>(t, type, enc, create, error);
+  return e ? static_cast<Obj*>(e->v.object) : nullptr;
 }
 
 std::string apply_field(Txn& t, WalOp op, std::string_view payload) {
@@ -113,11 +120,16 @@ std::string apply_field(Txn& t, WalOp op, std::string_view payload) {
     case WalOp::kHSet: {
       std::string_view f = r.str();
       if (!r.ok) return "short HSET record";
-      if (auto* h = object_for<HashObject>(t, ValueType::kHash, Encoding::kHashTable, true, &error)) h->set(f, r.rest);
+      // Replayed as the HSET ran: the same conversions happen at the same writes.
+      if (Entry* e = entry_for<HashObject>(t, ValueType::kHash, Encoding::kListpack, true, &error)) {
+        auto* h = static_cast<HashObject*>(e->v.object);
+        h->set(f, r.rest);
+        e->enc = static_cast<uint32_t>(h->encoding());
+      }
       return error;
     }
     case WalOp::kHDel: {
-      auto* h = object_for<HashObject>(t, ValueType::kHash, Encoding::kHashTable, false, &error);
+      auto* h = object_for<HashObject>(t, ValueType::kHash, Encoding::kListpack, false, &error);
       if (h && h->remove(payload) && h->empty()) t.erase(0);
       return error;
     }
@@ -183,9 +195,9 @@ void put_entry_record(std::string& b, uint64_t seq, uint32_t shard, uint32_t db,
   } else if (type == ValueType::kHash) {
     const auto* h = static_cast<const HashObject*>(e->v.object);
     put_u32(b, static_cast<uint32_t>(h->size()));
-    h->for_each([&b](const HashField& f) {
-      put_str(b, f.key());
-      put_str(b, f.value());
+    h->for_each([&b](std::string_view k, std::string_view v) {
+      put_str(b, k);
+      put_str(b, v);
     });
   } else {
     const auto* z = static_cast<const ZSet*>(e->v.object);

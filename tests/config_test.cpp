@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "hash.h"
+
 namespace tally {
 namespace {
 
@@ -324,6 +326,58 @@ TEST(ConfigTest, TlsSettings) {
   EXPECT_EQ(cfg.tls_auth_clients.load(), 0);
   EXPECT_EQ(config_set(&cfg, "tls-cert-file", "/x"), pre + "'tls-cert-file') - can't set immutable config");
   EXPECT_EQ(config_set(&cfg, "tls-port", "1"), pre + "'tls-port') - can't set immutable config");
+}
+
+// hash-max-listpack-entries / -value and Redis's old ziplist names for them: flags, config file
+// lines and CONFIG SET all publish to the limits every HSET reads (hash.h).
+TEST(ConfigTest, HashListpackLimits) {
+  struct Restore {
+    HashLimits saved = hash_limits();
+    ~Restore() { set_hash_limits(saved); }
+  } restore;
+  Config defaults;
+  EXPECT_EQ(get(defaults, "hash-max-*"), (std::map<std::string, std::string>{{"hash-max-listpack-entries", "512"},
+                                                                             {"hash-max-listpack-value", "64"},
+                                                                             {"hash-max-ziplist-entries", "512"},
+                                                                             {"hash-max-ziplist-value", "64"}}));
+  // An alias is reported under the name asked for, as Redis does.
+  EXPECT_EQ(get(defaults, "HASH-MAX-ZIPLIST-VALUE"), (std::map<std::string, std::string>{{"HASH-MAX-ZIPLIST-VALUE", "64"}}));
+
+  Config flags;
+  ASSERT_EQ(parse(&flags, {"--hash-max-ziplist-entries", "7", "--hash-max-listpack-value", "1kb"}), "");
+  EXPECT_EQ(get_one(flags, "hash-max-listpack-entries"), "7");
+  EXPECT_EQ(get_one(flags, "hash-max-ziplist-value"), "1024");
+  EXPECT_EQ(hash_limits().entries, 7u);
+  EXPECT_EQ(hash_limits().value, 1024u);
+
+  TempFile file("hash-max-listpack-entries 9\nhash-max-ziplist-value 3\n");
+  Config from_file;
+  ASSERT_EQ(parse(&from_file, {file.path()}), "");
+  EXPECT_EQ(get_one(from_file, "hash-max-ziplist-entries"), "9");
+  EXPECT_EQ(get_one(from_file, "hash-max-listpack-value"), "3");
+  EXPECT_EQ(hash_limits().entries, 9u);
+  EXPECT_EQ(hash_limits().value, 3u);
+  Config bad;
+  EXPECT_EQ(parse(&bad, {"--hash-max-listpack-entries", "-1"}),
+            "Invalid argument '-1' for 'hash-max-listpack-entries': argument must be between 0 and "
+            "9223372036854775807 inclusive");
+
+  Config cfg;
+  EXPECT_EQ(config_set(&cfg, "hash-max-ziplist-entries", "100"), "");
+  EXPECT_EQ(config_set(&cfg, "hash-max-listpack-value", "2k"), "");
+  EXPECT_EQ(hash_limits().entries, 100u);
+  EXPECT_EQ(hash_limits().value, 2000u);
+  EXPECT_EQ(config_set(&cfg, "hash-max-listpack-value", ""), "");  // memtoull reads "" as 0
+  EXPECT_EQ(hash_limits().value, 0u);
+  const std::string pre = "ERR CONFIG SET failed (possibly related to argument ";
+  EXPECT_EQ(config_set(&cfg, "hash-max-listpack-entries", "-1"),
+            pre + "'hash-max-listpack-entries') - argument must be between 0 and 9223372036854775807 inclusive");
+  EXPECT_EQ(config_set(&cfg, "hash-max-listpack-entries", "1kb"),
+            pre + "'hash-max-listpack-entries') - argument couldn't be parsed into an integer");
+  EXPECT_EQ(config_set(&cfg, "hash-max-ziplist-value", "-1"),
+            pre + "'hash-max-ziplist-value') - argument must be a memory value");
+  EXPECT_EQ(hash_limits().entries, 100u);  // failed sets change nothing
+  EXPECT_EQ(hash_limits().value, 0u);
 }
 
 }  // namespace

@@ -125,12 +125,13 @@ std::string describe_entry(const Entry* e, int64_t expire) {
       break;
     }
     case ValueType::kHash: {
+      // The form counts, and a compact hash's field order (insertion order, which HGETALL shows).
+      const auto* h = static_cast<const HashObject*>(e->v.object);
+      EXPECT_EQ(e->encoding(), h->encoding()) << "entry and object disagree on the form of " << e->key();
       std::vector<std::pair<std::string, std::string>> fields;
-      static_cast<const HashObject*>(e->v.object)->for_each([&fields](const HashField& f) {
-        fields.emplace_back(std::string(f.key()), std::string(f.value()));
-      });
-      std::sort(fields.begin(), fields.end());
-      out = "hash{";
+      h->for_each([&fields](std::string_view k, std::string_view v) { fields.emplace_back(k, v); });
+      if (!h->compact()) std::sort(fields.begin(), fields.end());
+      out = std::string(encoding_name(h->encoding())) + " hash{";
       for (const auto& [f, v] : fields) out += f + "=" + v + ",";
       out += "}";
       break;
@@ -199,9 +200,11 @@ std::string diff(const Dump& want, const Dump& got, std::size_t limit = 20) {
 
 // Expected describe_entry texts, for hand-written expectations.
 std::string S(std::string_view v, int64_t ttl = -1) { return "string:\"" + std::string(v) + "\" ttl=" + std::to_string(ttl); }
-std::string H(std::vector<std::pair<std::string, std::string>> fields, int64_t ttl = -1) {
-  std::sort(fields.begin(), fields.end());
-  std::string out = "hash{";
+// A compact ("listpack") hash lists its fields in insertion order; a table in sorted order.
+std::string H(std::vector<std::pair<std::string, std::string>> fields, int64_t ttl = -1,
+              std::string_view enc = "listpack") {
+  if (enc != "listpack") std::sort(fields.begin(), fields.end());
+  std::string out = std::string(enc) + " hash{";
   for (const auto& [f, v] : fields) out += f + "=" + v + ",";
   return out + "} ttl=" + std::to_string(ttl);
 }
@@ -304,7 +307,7 @@ TEST(WalFormatTest, EntryRecordsRoundTripThroughApply) {
     auto h = std::make_unique<HashObject>();
     h->set("a", "1");
     h->set("b", std::string(50, 'b'));
-    t.set_object(3, ValueType::kHash, Encoding::kHashTable, h.release());
+    t.set_object(3, ValueType::kHash, Encoding::kListpack, h.release());
     auto* z = new ZSet();
     z->insert("x", 1);
     z->insert("y", -0.0);
@@ -573,13 +576,13 @@ TEST_F(WalApplyTest, FieldRecordsOnHashes) {
   EXPECT_EQ(at("h"), H({{"f1", "v1"}})) << "HSET creates the hash";
   EXPECT_EQ(apply(WalOp::kHSet, "h", hset_payload("f2", "")), "");
   EXPECT_EQ(apply(WalOp::kHSet, "h", hset_payload("f1", std::string(100, 'v'))), "");
-  EXPECT_EQ(at("h"), H({{"f1", std::string(100, 'v')}, {"f2", ""}}));
+  EXPECT_EQ(at("h"), H({{"f1", std::string(100, 'v')}, {"f2", ""}}, -1, "hashtable")) << "a long value converts";
   ASSERT_EQ(apply(WalOp::kExpireAt, "h", i64(kFuture)), "");
   EXPECT_EQ(apply(WalOp::kHSet, "h", hset_payload("f3", "x")), "");
-  EXPECT_EQ(at("h"), H({{"f1", std::string(100, 'v')}, {"f2", ""}, {"f3", "x"}}, kFuture)) << "keeps the TTL";
+  EXPECT_EQ(at("h"), H({{"f1", std::string(100, 'v')}, {"f2", ""}, {"f3", "x"}}, kFuture, "hashtable")) << "keeps the TTL";
   EXPECT_EQ(apply(WalOp::kHDel, "h", "f2"), "");
   EXPECT_EQ(apply(WalOp::kHDel, "h", "nosuch"), "");
-  EXPECT_EQ(at("h"), H({{"f1", std::string(100, 'v')}, {"f3", "x"}}, kFuture));
+  EXPECT_EQ(at("h"), H({{"f1", std::string(100, 'v')}, {"f3", "x"}}, kFuture, "hashtable"));
   EXPECT_EQ(apply(WalOp::kHDel, "h", "f1"), "");
   EXPECT_EQ(apply(WalOp::kHDel, "h", "f3"), "");
   EXPECT_EQ(at("h"), "none") << "HDEL of the last field deletes the key";
@@ -590,6 +593,41 @@ TEST_F(WalApplyTest, FieldRecordsOnHashes) {
   EXPECT_EQ(at("h"), H({{"", "empty"}}));
   EXPECT_EQ(apply(WalOp::kHDel, "h", ""), "");
   EXPECT_EQ(at("h"), "none");
+}
+
+// Whole-hash records (snapshots) load by size, as Redis loads an RDB: compact when the record is
+// within the limits, whatever form the hash had when written (so a table that shrank back comes
+// back compact), with the fields in the record's order. Field records replay the writes as they
+// ran, conversions included; nothing converts back.
+TEST_F(WalApplyTest, HashRecordsRebuildTheRightForm) {
+  struct Restore {
+    HashLimits saved = hash_limits();
+    ~Restore() { set_hash_limits(saved); }
+  } restore;
+  set_hash_limits({3, 8});
+  using F = std::vector<std::pair<std::string, std::string>>;
+  const F three = {{"b", "1"}, {"a", "2"}, {"c", "3"}};
+  EXPECT_EQ(apply(WalOp::kHash, "h", hash_payload(-1, three)), "");
+  EXPECT_EQ(at("h"), H(three)) << "compact, in the record's order";
+  F four = three;
+  four.emplace_back("d", "4");
+  EXPECT_EQ(apply(WalOp::kHash, "h", hash_payload(-1, four)), "");
+  EXPECT_EQ(at("h"), H(four, -1, "hashtable")) << "more fields than hash-max-listpack-entries";
+  const F long_value = {{"b", "1"}, {"a", "123456789"}};
+  EXPECT_EQ(apply(WalOp::kHash, "h", hash_payload(-1, long_value)), "");
+  EXPECT_EQ(at("h"), H(long_value, -1, "hashtable")) << "a value past hash-max-listpack-value";
+  EXPECT_EQ(apply(WalOp::kHash, "h", hash_payload(-1, {{"b", "1"}})), "");
+  EXPECT_EQ(at("h"), H({{"b", "1"}})) << "the same key, small again: compact";
+
+  for (const char* f : {"z", "y", "x"}) EXPECT_EQ(apply(WalOp::kHSet, "g", hset_payload(f, f)), "");
+  EXPECT_EQ(at("g"), H({{"z", "z"}, {"y", "y"}, {"x", "x"}}));
+  EXPECT_EQ(apply(WalOp::kHSet, "g", hset_payload("y", "again")), "");
+  EXPECT_EQ(at("g"), H({{"z", "z"}, {"y", "again"}, {"x", "x"}})) << "an overwrite keeps its place";
+  EXPECT_EQ(apply(WalOp::kHSet, "g", hset_payload("w", "w")), "");
+  EXPECT_EQ(at("g"), H({{"z", "z"}, {"y", "again"}, {"x", "x"}, {"w", "w"}}, -1, "hashtable"));
+  EXPECT_EQ(apply(WalOp::kHDel, "g", "w"), "");
+  EXPECT_EQ(apply(WalOp::kHDel, "g", "x"), "");
+  EXPECT_EQ(at("g"), H({{"z", "z"}, {"y", "again"}}, -1, "hashtable")) << "never back";
 }
 
 TEST_F(WalApplyTest, FieldRecordsOnSortedSets) {
