@@ -329,7 +329,7 @@ void Worker::hold_for_durability(Client& c) {
 // Leader sync (wal.h): at the end of a pass, once every reply of the pass has queued up, this
 // worker writes the log and fdatasyncs it itself, so that one fsync covers the whole pass with no
 // hand-off to the writer thread and back. Another worker may be doing the same meanwhile: the two
-// fsyncs overlap, and a batch the other one wrote is covered by either.
+// fsyncs overlap, and a batch the other one wrote counts once an fsync begun after it returns.
 void Worker::lead_log_sync() {
   Wal* wal = state_.wal;
   // A few rounds at most: releasing may run more commands (clients paused for their output).
