@@ -32,6 +32,8 @@ std::string Wal::path(uint64_t gen, const char* ext) const { return gen_path(dir
 
 bool Wal::always() const { return logging_on_ && cfg_.appendfsync.load() == FsyncPolicy::kAlways; }
 
+bool Wal::leader_sync() const { return always() && cfg_.wal_leader_sync.load(std::memory_order_relaxed); }
+
 std::string Wal::write_error() const {
   if (!failing()) return "";
   std::lock_guard lock(mu_);
@@ -73,7 +75,8 @@ void Wal::stop() {
 }
 
 void Wal::appended() {
-  if (!sleeping_.load(std::memory_order_seq_cst)) return;
+  // Under leader sync the writer sleeps on purpose: the worker that waits runs the round.
+  if (!sleeping_.load(std::memory_order_seq_cst) || leader_sync()) return;
   {
     std::lock_guard lock(mu_);
     kicked_ = true;
@@ -87,30 +90,76 @@ void Wal::writer_loop(std::stop_token st) {
   while (true) {
     wait_for_work(st);
     bool stopping = st.stop_requested();
-    sync_config();
-    if (logging_on_) {
-      round();
-      bool rotate_now;
-      {
-        std::lock_guard lock(mu_);
-        rotate_now = rotate_requested_;
-      }
-      if (rotate_now) rotate();
-      serve_sync_request();
-      FsyncPolicy p = cfg_.appendfsync.load();
-      if (unsynced_ && (stopping || (p == FsyncPolicy::kEverysec && now_ms() - last_fsync_ms_ >= 1000)))
-        sync_file("fsync");
-      maybe_auto_rewrite();
-    } else {
-      std::lock_guard lock(mu_);
-      if (rotate_requested_) {  // no log to switch: the snapshot just takes the next generation
-        rotate_requested_ = false;
-        rotated_gen_ = gen_.fetch_add(1) + 1;
-        rot_cv_.notify_all();
-      }
-    }
+    uint64_t before = durable_.load();
+    writer_pass(stopping);
+    notify_durable(before);
+    if (logging_on_) maybe_auto_rewrite();
     if (stopping) break;
   }
+}
+
+void Wal::writer_pass(bool stopping) {
+  std::lock_guard log_lock(log_mu_);
+  sync_config();
+  if (!logging_on_) {
+    std::lock_guard lock(mu_);
+    if (rotate_requested_) {  // no log to switch: the snapshot just takes the next generation
+      rotate_requested_ = false;
+      rotated_gen_ = gen_.fetch_add(1) + 1;
+      rot_cv_.notify_all();
+    }
+    return;
+  }
+  // Under leader sync the workers run the rounds; the writer takes only records that no round
+  // took since its last pass (nobody waits for them), and everything when stopping.
+  uint64_t durable = durable_.load();
+  if (!leader_sync() || stopping || durable == writer_seen_durable_) round();
+  writer_seen_durable_ = durable_.load();
+  bool rotate_now;
+  {
+    std::lock_guard lock(mu_);
+    rotate_now = rotate_requested_;
+  }
+  if (rotate_now) rotate();
+  serve_sync_request();
+  FsyncPolicy p = cfg_.appendfsync.load();
+  if (unsynced_ && (stopping || (p == FsyncPolicy::kEverysec && now_ms() - last_fsync_ms_ >= 1000)))
+    sync_file("fsync");
+}
+
+bool Wal::lead_sync() {
+  uint64_t target;
+  int fd;
+  {
+    std::lock_guard lock(log_mu_);
+    // Switched off or away from always meanwhile: the writer thread takes the records (and wakes).
+    if (!logging_on_ || !leader_sync()) return false;
+    if (!round(true)) return false;  // a failed write: fail() has exited (always) or the writer retries
+    target = written_end_;
+    if (durable_.load() >= target) return true;  // another leader's fsync already covered it
+    fd = fd_;
+    syncs_in_flight_.fetch_add(1);
+  }
+  // Outside the lock, so that another worker can write its batch and fdatasync meanwhile: each
+  // fdatasync covers every byte written before it began, so `target` is durable when it returns.
+  bool ok = ::fdatasync(fd) == 0;
+  int err = errno;
+  syncs_in_flight_.fetch_sub(1);
+  if (!ok) {
+    std::lock_guard lock(log_mu_);
+    fail("Can't fdatasync the append only file", err);  // exits under always
+    return false;
+  }
+  fsyncs_.fetch_add(1, std::memory_order_relaxed);
+  last_fsync_ms_ = now_ms();
+  publish_durable(target);
+  return true;
+}
+
+void Wal::close_log() {
+  while (syncs_in_flight_.load() != 0) std::this_thread::yield();  // a leader's fdatasync uses fd_
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
 }
 
 void Wal::wait_for_work(std::stop_token& st) {
@@ -118,27 +167,29 @@ void Wal::wait_for_work(std::stop_token& st) {
   // everysec / no: batch for wal-write-interval-ms after a write, so the writer does not compete
   // with the workers for CPU one tiny write() at a time. always: the fsync itself is the batching.
   if (cfg_.appendfsync.load() != FsyncPolicy::kAlways) {
-    auto until = last_write_ + std::chrono::milliseconds(cfg_.wal_write_interval_ms.load());
+    auto until = last_write_.load() + std::chrono::milliseconds(cfg_.wal_write_interval_ms.load());
     cv_.wait_until(lock, until, [&] { return rotate_requested_ || st.stop_requested(); });
-  } else if (int64_t us = cfg_.wal_group_commit_us.load(); us > 0 && last_batch_records_ >= 16) {
+  } else if (int64_t us = cfg_.wal_group_commit_us.load(); us > 0 && last_batch_records_ >= 16 && !leader_sync()) {
     // always, with several writers: the clients the last fsync released answer within a round trip;
     // waiting for them lets their next writes share the next fsync instead of trickling into many
     // small ones (each fsync also costs wake-ups on every worker). The wait grows with the last
     // batch (5 us per record: about one per writing client) up to wal-group-commit-us; below 16
     // records (a sleep that short mostly costs scheduler latency) there is no wait at all.
-    us = std::min<int64_t>(us, 5 * static_cast<int64_t>(last_batch_records_));
-    auto until = last_sync_end_ + std::chrono::microseconds(us);
+    us = std::min<int64_t>(us, 5 * static_cast<int64_t>(last_batch_records_.load()));
+    auto until = last_sync_end_.load() + std::chrono::microseconds(us);
     cv_.wait_until(lock, until, [&] { return rotate_requested_ || st.stop_requested(); });
   }
   sleeping_.store(true, std::memory_order_seq_cst);
   if (failed_.load()) {  // a failed write is retried once a second, not in a tight loop
     cv_.wait_for(lock, std::chrono::seconds(1), [&] { return rotate_requested_ || st.stop_requested(); });
   }
-  bool work = kicked_ || rotate_requested_ || sync_target_ || st.stop_requested() ||
-              (logging_on_ && (ks_.next_seq() != written_end_ || !pending_.empty()));
+  // Under leader sync new records are the workers' to write (the idle wait below catches strays).
+  bool records = logging_on_ && (ks_.next_seq() != written_end_.load() || has_pending_.load());
+  bool work = kicked_ || rotate_requested_ || sync_target_ || st.stop_requested() || (records && !leader_sync());
   if (!work) {
     int64_t wait = kIdleWaitMs;
-    if (unsynced_) wait = std::clamp<int64_t>(last_fsync_ms_ + 1000 - now_ms(), 0, kIdleWaitMs);
+    if (unsynced_ && cfg_.appendfsync.load() == FsyncPolicy::kEverysec)  // (no: never; always: the leaders)
+      wait = std::clamp<int64_t>(last_fsync_ms_ + 1000 - now_ms(), 0, kIdleWaitMs);
     cv_.wait_for(lock, std::chrono::milliseconds(wait),
                  [&] { return kicked_ || rotate_requested_ || st.stop_requested(); });
   }
@@ -146,10 +197,10 @@ void Wal::wait_for_work(std::stop_token& st) {
   sleeping_.store(false, std::memory_order_seq_cst);
 }
 
-bool Wal::round() {
-  if (!pending_.empty() && !write_pending()) return false;
+bool Wal::round(bool defer_sync) {
+  if (!pending_.empty() && !write_pending(defer_sync)) return false;
   if (!gather()) return true;
-  return write_pending();
+  return write_pending(defer_sync);
 }
 
 bool Wal::gather() {
@@ -162,18 +213,22 @@ bool Wal::gather() {
     std::string& carry = carry_[s];
     bool all_below_end = false;  // the common case: nothing newer than `end` in the shard
     if (sh.wal_dirty.load(std::memory_order_seq_cst)) {
-      std::lock_guard lock(sh.mu);
-      all_below_end = carry.empty() && sh.wal_last_seq < end;
-      if (all_below_end) {
-        pending_.append(sh.wal_buf);
-        count += sh.wal_records;
-        sh.wal_buf.clear();
-      } else {
-        carry.append(sh.wal_buf);
-        sh.wal_buf.clear();
+      uint32_t records;
+      {  // a swap, not a copy: the workers that write this shard wait for its lock meanwhile
+        std::lock_guard lock(sh.mu);
+        all_below_end = carry.empty() && sh.wal_last_seq < end;
+        taken_.swap(sh.wal_buf);
+        records = sh.wal_records;
+        sh.wal_records = 0;
+        sh.wal_dirty.store(false, std::memory_order_relaxed);
       }
-      sh.wal_records = 0;
-      sh.wal_dirty.store(false, std::memory_order_relaxed);
+      if (all_below_end) {
+        pending_.append(taken_);
+        count += records;
+      } else {
+        carry.append(taken_);
+      }
+      taken_.clear();
     }
     if (all_below_end || carry.empty()) continue;
     std::size_t pos = 0;  // records are in seq order: take those below `end`
@@ -188,11 +243,12 @@ bool Wal::gather() {
   put_batch_header(header, written_end_, end, static_cast<uint32_t>(pending_.size() - kBatchHeaderSize), count);
   std::memcpy(pending_.data(), header.data(), kBatchHeaderSize);
   pending_end_ = end;
+  has_pending_ = true;
   last_batch_records_ = count;
   return true;
 }
 
-bool Wal::write_pending() {
+bool Wal::write_pending(bool defer_sync) {
   if (!write_all(fd_, pending_.data(), pending_.size())) {
     int err = errno;
     if (::ftruncate(fd_, static_cast<off_t>(log_size_.load())) != 0) {}  // drop a partial batch; retried next round
@@ -204,17 +260,19 @@ bool Wal::write_pending() {
   batches_.fetch_add(1, std::memory_order_relaxed);
   written_end_ = pending_end_;
   pending_.clear();
+  has_pending_ = false;
   if (pending_.capacity() > (64u << 20)) pending_.shrink_to_fit();
   unsynced_ = true;
-  if (cfg_.appendfsync.load() == FsyncPolicy::kAlways) {
-    if (!sync_file("fdatasync")) return false;
-    last_sync_end_ = std::chrono::steady_clock::now();
-  }
   if (failed_.load()) {
     std::lock_guard lock(mu_);
     failed_.store(false);
     write_error_.clear();
     log_line(LogLevel::kWarning, "Append only file write error resolved: writes are accepted again.");
+  }
+  if (defer_sync) return true;  // lead_sync fsyncs outside the lock, then publishes
+  if (cfg_.appendfsync.load() == FsyncPolicy::kAlways) {
+    if (!sync_file("fdatasync")) return false;
+    last_sync_end_ = std::chrono::steady_clock::now();
   }
   publish_durable(written_end_);
   return true;
@@ -244,9 +302,13 @@ bool Wal::wait_log_synced() {
   return synced_end_ >= target;
 }
 
-void Wal::publish_durable(uint64_t seq) {
-  durable_.store(seq, std::memory_order_seq_cst);  // before on_durable_ reads the workers' flags
-  if (on_durable_) on_durable_();
+void Wal::publish_durable(uint64_t seq) {  // before on_durable_ reads the workers' flags (seq_cst)
+  uint64_t cur = durable_.load(std::memory_order_seq_cst);
+  while (cur < seq && !durable_.compare_exchange_weak(cur, seq, std::memory_order_seq_cst)) {}
+}
+
+void Wal::notify_durable(uint64_t before) {
+  if (on_durable_ && durable_.load(std::memory_order_seq_cst) != before) on_durable_();
 }
 
 bool Wal::sync_file(const char* why) {
@@ -284,8 +346,7 @@ void Wal::sync_config() {
     ks_.set_logging(false);
     round();
     if (unsynced_) sync_file("fsync");
-    ::close(fd_);
-    fd_ = -1;
+    close_log();
     logging_on_ = false;
     log_line(LogLevel::kNotice, "Append only file turned off");
     return;
@@ -304,6 +365,7 @@ void Wal::sync_config() {
     carry_[s].clear();
   }
   pending_.clear();
+  has_pending_ = false;
   written_end_ = ks_.next_seq();
   ks_.set_logging(true);
   logging_on_ = true;
@@ -330,7 +392,7 @@ bool Wal::open_log(uint64_t gen) {
     }
     st.st_size = static_cast<off_t>(h.size());
   }
-  if (fd_ >= 0) ::close(fd_);
+  close_log();
   fd_ = fd;
   gen_.store(gen);
   log_size_.store(static_cast<uint64_t>(st.st_size));

@@ -13,6 +13,19 @@
 // arrived meanwhile, from all shards. Workers hold a client's replies until durable >= the sequence
 // counter read after running its commands, so a reply never shows a write that is not on disk.
 //
+// Leader sync (`always` with wal-leader-sync yes, the default): the rounds run on the workers
+// instead, with no hand-off to the writer thread and back (two wake-ups per fsync). A worker that
+// holds replies at the end of its event-loop pass calls lead_sync(): under log_mu_ it gathers and
+// writes a batch as the writer would, then it fdatasyncs outside the lock and publishes the
+// batch's end as durable. One fsync thus covers every reply of the pass. Another worker may write
+// its own batch meanwhile and fsync concurrently: an fdatasync covers every byte written before
+// it began, and batches are written in sequence order under the lock, so each leader's batch end
+// is durable when its own fdatasync returns (durable_ only grows: a max). A worker whose records
+// another leader already wrote waits for them in its own fdatasync (no new data: no new I/O).
+// The writer thread keeps rotation, sync requests, config switches and, under leader sync, the
+// records that no round took since its last pass (nobody waits for them: active expiry's deletions,
+// a client gone before its reply).
+//
 // Files, in <dir>/<appenddirname>/: tally.<gen>.snap (a full snapshot) and tally.<gen>.wal (the log
 // after it). Compaction: the writer switches to log gen+1; a rewrite thread copies each shard, one
 // at a time under its lock, noting the shard's last seq; recovery skips log records a shard's copy
@@ -84,7 +97,16 @@ class Wal final : public LogSink {
   // Every change with a lower sequence number is on disk (always) or written to the file (others).
   uint64_t durable_seq() const { return durable_.load(std::memory_order_seq_cst); }
   bool always() const;
-  // Called on the writer thread whenever durable_seq() advances.
+  // `always` with wal-leader-sync yes: the threads that wait for durability run the rounds (lead_sync).
+  bool leader_sync() const;
+  // Leader sync: writes every change below the sequence counter and fdatasyncs on the calling
+  // thread (the fdatasync outside log_mu_, so several callers' fsyncs overlap); durable_seq()
+  // covers them when it returns true. False: not done, because the log was switched off or away
+  // from always (the writer thread takes over and wakes the waiting workers), or a write failed.
+  // REQUIRES: the caller holds no shard lock.
+  bool lead_sync();
+  // Called on the writer thread whenever it advances durable_seq() (a leader needs no wake-up: the
+  // worker that waits runs lead_sync itself).
   void set_on_durable(std::function<void()> fn) { on_durable_ = std::move(fn); }
   // Why writes are refused ("" when they are not): the last write or fsync failed. failing() is the
   // cheap test for the request path.
@@ -99,9 +121,11 @@ class Wal final : public LogSink {
  private:
   void writer_loop(std::stop_token st);
   void wait_for_work(std::stop_token& st);
-  bool round();                 // gathers and writes one batch; false on a write error
+  // Gathers and writes one batch (and fsyncs it under always unless defer_sync); false on a write error.
+  bool round(bool defer_sync = false);
   bool gather();                // fills pending_ with the records below the current seq counter
-  bool write_pending();
+  bool write_pending(bool defer_sync);
+  void close_log();  // closes fd_ once no leader's fdatasync uses it
   bool sync_file(const char* why);  // fdatasync; exits under always on failure
   void sync_config();           // appendonly switched by CONFIG SET
   void rotate();                // closes this generation's log and starts the next
@@ -113,6 +137,8 @@ class Wal final : public LogSink {
   void remove_older_than(uint64_t gen);
   std::string path(uint64_t gen, const char* ext) const;
   void publish_durable(uint64_t seq);
+  void notify_durable(uint64_t before);  // on_durable_ if durable_ moved past `before`
+  void writer_pass(bool stopping);  // one pass of the writer loop's log work, under log_mu_
   void serve_sync_request();
   // Waits until every change below the sequence counter is fsynced in the log; false if it failed.
   bool wait_log_synced();
@@ -122,20 +148,26 @@ class Wal final : public LogSink {
   const std::string dir_;
   std::function<void()> on_durable_;
 
-  // Writer thread state.
+  // The log file's state: the writer thread and, under leader sync, the leading workers use it, one
+  // at a time under log_mu_. The atomics among them are also read without the lock (wait_for_work).
+  std::mutex log_mu_;
+  std::atomic<int> syncs_in_flight_{0};  // lead_sync's fdatasyncs outside the lock
   int fd_ = -1;
   std::atomic<uint64_t> gen_{0};       // generation of the log being written (or last snapshot)
-  uint64_t written_end_ = 1;           // next seq the log expects
+  std::atomic<uint64_t> written_end_{1};  // next seq the log expects
   std::vector<std::string> carry_;     // per shard: records taken but not yet below a round's end
+  std::string taken_;                  // a shard's buffer, swapped out under its lock (gather)
   std::string pending_;                // a gathered batch not yet written
+  std::atomic<bool> has_pending_{false};  // !pending_.empty()
   uint64_t pending_end_ = 0;
-  uint32_t last_batch_records_ = 0;
-  bool unsynced_ = false;
+  std::atomic<uint32_t> last_batch_records_{0};
+  std::atomic<bool> unsynced_{false};
   int64_t last_fail_log_ms_ = 0;
-  std::chrono::steady_clock::time_point last_write_{};
-  std::chrono::steady_clock::time_point last_sync_end_{};
-  int64_t last_fsync_ms_ = 0;
-  std::atomic<bool> logging_on_{false};  // written by the writer thread (and start())
+  std::atomic<std::chrono::steady_clock::time_point> last_write_{};
+  std::atomic<std::chrono::steady_clock::time_point> last_sync_end_{};
+  std::atomic<int64_t> last_fsync_ms_{0};
+  std::atomic<bool> logging_on_{false};  // written under log_mu_ (and by start())
+  uint64_t writer_seen_durable_ = 0;     // the writer thread's: durable_ after its last pass
 
   std::atomic<uint64_t> durable_{1};
   std::atomic<uint64_t> log_size_{0};

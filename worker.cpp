@@ -132,6 +132,7 @@ void Worker::run(std::stop_token st) {
     run_ready();
     if (!blocked_.empty()) expire_blocked(loop_now_ms_);
     if (!tls_pending_.empty()) run_tls_pending();
+    if (!durable_waiters_.empty()) lead_log_sync();
     graveyard_.clear();
   }
 }
@@ -319,10 +320,24 @@ void Worker::hold_for_durability(Client& c) {
   if (!c.durable_wait) durable_waiters_.push_back(&c);
   c.durable_wait = std::max(c.durable_wait, need);
   has_waiters_.store(true, std::memory_order_seq_cst);
-  wal->appended();
+  if (!wal->leader_sync()) wal->appended();  // leader sync: lead_log_sync() at the end of the pass
   // The writer publishes durable_seq, then looks at has_waiters_ (both seq_cst); we set has_waiters_,
   // then look at durable_seq: one of us sees the other, so a release is never missed.
   if (wal->durable_seq() >= c.durable_wait) release_durable();
+}
+
+// Leader sync (wal.h): at the end of a pass, once every reply of the pass has queued up, this
+// worker writes the log and fdatasyncs it itself, so that one fsync covers the whole pass with no
+// hand-off to the writer thread and back. Another worker may be doing the same meanwhile: the two
+// fsyncs overlap, and a batch the other one wrote counts once an fsync begun after it returns.
+void Worker::lead_log_sync() {
+  Wal* wal = state_.wal;
+  // A few rounds at most: releasing may run more commands (clients paused for their output).
+  for (int round = 0; round < 3; ++round) {
+    if (durable_waiters_.empty() || !wal || !wal->leader_sync() || !wal->lead_sync()) return;
+    release_durable();
+  }
+  if (!durable_waiters_.empty()) wake();  // the next pass leads again
 }
 
 void Worker::release_durable() {

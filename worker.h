@@ -71,6 +71,7 @@ class Worker {
   // appendfsync always: holds c's replies until every change they could show is on disk.
   void hold_for_durability(Client& c);
   void release_durable();
+  void lead_log_sync();  // appendfsync always, wal-leader-sync yes: fsyncs for this pass's replies
  public:
   // Whether clients of this worker wait for the log (the log writer wakes the worker when so).
   bool awaits_durability() const { return has_waiters_.load(std::memory_order_seq_cst); }

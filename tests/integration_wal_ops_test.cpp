@@ -2,6 +2,7 @@
 //   WalLoadingTest       -LOADING and INFO loading:1 while a big log replays
 //   WalMisconfTest       a failing log write (file size limit) refuses writes (everysec) or exits (always)
 //   WalAutoRewriteTest   the log is compacted by itself past its growth threshold
+//   WalWriterTest        the log writer sleeps when idle; under leader sync it still writes what nobody waits for
 #include "tests/integration_wal_support.h"
 
 namespace tally_test {
@@ -245,6 +246,53 @@ TEST_F(WalAutoRewriteTest, GrowthPastTheThresholdCompactsAndRestores) {
   EXPECT_TRUE(SameDump(before, after));
 }
 
+// ---------------------------------------------------------------------------------------------------------
+// 9. The writer thread when idle, and under leader sync
+
+class WalWriterTest : public WalTest {};
+
+// CPU seconds the process has used (utime + stime).
+double CpuSeconds(pid_t pid) {
+  std::string stat = ReadFile("/proc/" + std::to_string(pid) + "/stat");
+  std::istringstream in(stat.substr(stat.rfind(')') + 2));
+  std::string field;
+  long long ticks = 0;
+  for (int i = 3; i <= 15 && in >> field; ++i)
+    if (i >= 14) ticks += std::stoll(field);
+  return static_cast<double>(ticks) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+// An idle server's log writer sleeps under every policy (under `no` it used to spin once a second
+// had passed without an fsync, as if one were due).
+TEST_F(WalWriterTest, IdleWriterSleepsUnderEveryPolicy) {
+  auto s = StartWal({});
+  ASSERT_TRUE(s);
+  Client c(s->port());
+  for (const char* policy : {"no", "everysec", "always"}) {
+    ASSERT_TRUE(ExpectOk(Cmd(c, {"CONFIG", "SET", "appendfsync", policy})));
+    ASSERT_TRUE(ExpectOk(Cmd(c, {"SET", "k", policy})));
+    SleepMs(1300);  // past the second after the last fsync
+    double before = CpuSeconds(s->pid());
+    SleepMs(1000);
+    double used = CpuSeconds(s->pid()) - before;
+    EXPECT_LT(used, 0.2) << "appendfsync " << policy << ": " << used << " s of CPU in 1 s of idling";
+  }
+}
+
+// Under leader sync the workers write the log only for replies that wait; a change nobody waits for
+// (here active expiry's deletion) reaches the file through the writer thread's own round.
+TEST_F(WalWriterTest, LeaderSyncWritesChangesNobodyWaitsFor) {
+  auto s = StartWal({"--appendfsync", "always", "--hz", "50"});
+  ASSERT_TRUE(s);
+  Client c(s->port());
+  ASSERT_TRUE(ExpectOk(Cmd(c, {"SET", "short", "lived", "PX", "50"})));
+  long long size = FileSize(LogPath(s->dir()));
+  ASSERT_GT(size, 0);
+  long long deadline = NowMs() + 5000;
+  while (NowMs() < deadline && FileSize(LogPath(s->dir())) == size) SleepMs(20);
+  EXPECT_GT(FileSize(LogPath(s->dir())), size) << "the expiry's DEL record never reached the log";
+  ASSERT_TRUE(ExpectInt(Cmd(c, {"DBSIZE"}), 0));
+}
 
 }  // namespace
 }  // namespace tally_test

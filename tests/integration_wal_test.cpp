@@ -1,6 +1,7 @@
 // The write-ahead log's guarantees (DESIGN.md, "The write-ahead log"), proved against the real binary:
 //   WalDurabilityTest    kill -9 under concurrent load with appendfsync always keeps every acknowledged write
-//                        (single commands and MULTI/EXEC, which must come back all or nothing)
+//                        (single commands and MULTI/EXEC, which must come back all or nothing), and every
+//                        value a reply showed, with many clients on one key (leader sync and writer thread)
 //   WalRoundTripTest     a full dump before a restart equals the dump after it (shutdown, kill -9, rewrite, ...)
 // (damage and compaction crashes: integration_wal_damage_test.cpp; loading, failing writes and
 // automatic compaction: integration_wal_ops_test.cpp). They restart the server on its own data directory,
@@ -48,6 +49,90 @@ TEST_F(WalDurabilityTest, Kill9UnderConcurrentLoadKeepsEveryAcknowledgedWrite) {
   EXPECT_LE(std::llabs(n->integer - static_cast<long long>(keys)), kWriters) << "keys outside the writers' models";
   std::cout << "[          ] " << total << " acknowledged writes from " << kWriters << " clients before kill -9\n";
 }
+
+// Many clients on one key (one shard, as redis-benchmark's HSET and ZADD) and on keys of their own,
+// while readers look at everything: after kill -9, every acknowledged write is there, and so is
+// every value a reader was shown (a reply may only show a write that is already on disk). Each
+// writer owns a field of the one hash and a counter; values only grow, so "at least what was
+// acknowledged or seen, at most one more" pins both down.
+void HotKeyKill9(const std::vector<std::string>& args) {
+  std::vector<std::string> all = {"--appendfsync", "always"};
+  all.insert(all.end(), args.begin(), args.end());
+  auto s = StartWal(all);
+  ASSERT_TRUE(s);
+  constexpr int kWriters = 24, kReaders = 4;
+  std::vector<long long> acked_field(kWriters, 0), acked_counter(kWriters, 0);
+  std::vector<std::atomic<long long>> seen_field(kWriters), seen_counter(kWriters);
+  std::vector<std::string> problems(kWriters + kReaders);
+  std::atomic<bool> stop{false};
+  auto raise = [](std::atomic<long long>& a, long long v) {
+    for (long long cur = a.load(); v > cur && !a.compare_exchange_weak(cur, v);) {}
+  };
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kWriters; ++i) {
+    threads.emplace_back([&, i] {
+      Client c(s->port());
+      std::string field = "f" + std::to_string(i), counter = "hot:c" + std::to_string(i);
+      while (!stop) {
+        Reply r = Cmd(c, {"HINCRBY", "hot", field, "1"});
+        if (!r) return;  // killed
+        if (!IsInt(r.get(), acked_field[i] + 1)) return void(problems[i] = "HINCRBY -> " + Describe(r.get()));
+        ++acked_field[i];
+        r = Cmd(c, {"INCR", counter});
+        if (!r) return;
+        if (!IsInt(r.get(), acked_counter[i] + 1)) return void(problems[i] = "INCR -> " + Describe(r.get()));
+        ++acked_counter[i];
+      }
+    });
+  }
+  for (int j = 0; j < kReaders; ++j) {
+    threads.emplace_back([&, j] {
+      Client c(s->port());
+      while (!stop) {
+        Reply h = Cmd(c, {"HGETALL", "hot"});
+        if (!h) return;
+        std::vector<std::string> kv = Strings(h.get());
+        for (size_t k = 0; k + 1 < kv.size(); k += 2) raise(seen_field[std::stoi(kv[k].substr(1))], std::stoll(kv[k + 1]));
+        std::vector<std::string> mget = {"MGET"};
+        for (int i = 0; i < kWriters; ++i) mget.push_back("hot:c" + std::to_string(i));
+        Reply m = Cmd(c, mget);
+        if (!m) return;
+        if (m->type != REDIS_REPLY_ARRAY) return void(problems[kWriters + j] = "MGET -> " + Describe(m.get()));
+        for (int i = 0; i < kWriters; ++i)
+          if (m->element[i]->type == REDIS_REPLY_STRING) raise(seen_counter[i], std::stoll(m->element[i]->str));
+      }
+    });
+  }
+  SleepMs(1500);
+  ASSERT_TRUE(s->Kill9()) << "the server died under load: " << s->exit_description() << "\n" << s->LogSinceStart();
+  stop = true;
+  for (auto& t : threads) t.join();
+  for (auto& p : problems) EXPECT_EQ(p, "");
+  ASSERT_TRUE(RestartLoaded(*s));
+  Client c(s->port());
+  long long total = 0, seen_ahead = 0;
+  for (int i = 0; i < kWriters; ++i) {
+    Reply f = Cmd(c, {"HGET", "hot", "f" + std::to_string(i)});
+    Reply n = Cmd(c, {"GET", "hot:c" + std::to_string(i)});
+    long long fv = f && f->type == REDIS_REPLY_STRING ? std::stoll(f->str) : 0;
+    long long nv = n && n->type == REDIS_REPLY_STRING ? std::stoll(n->str) : 0;
+    EXPECT_GE(fv, std::max(acked_field[i], seen_field[i].load())) << "field f" << i << " lost a write a reply showed";
+    EXPECT_LE(fv, acked_field[i] + 1) << "field f" << i;
+    EXPECT_GE(nv, std::max(acked_counter[i], seen_counter[i].load())) << "hot:c" << i << " lost a write a reply showed";
+    EXPECT_LE(nv, acked_counter[i] + 1) << "hot:c" << i;
+    EXPECT_GT(acked_field[i], 5) << "writer " << i << " got too few writes through to test anything";
+    total += acked_field[i] + acked_counter[i];
+    seen_ahead += seen_field[i] > acked_field[i] || seen_counter[i] > acked_counter[i];
+  }
+  long long seen = 0;
+  for (int i = 0; i < kWriters; ++i) seen += seen_field[i] + seen_counter[i];
+  EXPECT_GT(seen, 0) << "the readers saw nothing";
+  std::cout << "[          ] " << total << " acknowledged writes from " << kWriters << " clients before kill -9 ("
+            << seen_ahead << " writers had a value seen by a reader before their own reply)\n";
+}
+
+TEST_F(WalDurabilityTest, Kill9WithManyClientsOnOneKeyLeaderSync) { HotKeyKill9({}); }
+TEST_F(WalDurabilityTest, Kill9WithManyClientsOnOneKeyWriterThread) { HotKeyKill9({"--wal-leader-sync", "no"}); }
 
 // ---------------------------------------------------------------------------------------------------------
 // 2. Full dump before == after
