@@ -26,14 +26,6 @@ std::string_view lowercase(std::string_view name, char* buf, std::size_t cap) {
   return {buf, name.size()};
 }
 
-// The wall clock, read once at a command's start (its time, command_now_ms()) and once at its end
-// (its duration for commandstats, not below zero should the clock be stepped back meanwhile).
-int64_t realtime_us() {
-  timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * 1000000 + ts.tv_nsec / 1000;
-}
-
 bool arity_ok(int arity, std::size_t argc) {
   return arity > 0 ? argc == static_cast<std::size_t>(arity) : argc >= static_cast<std::size_t>(-arity);
 }
@@ -220,12 +212,14 @@ void dispatch(ServerState& server, Client& client, std::span<const std::string_v
   const int slot = server.gate.slot_of(client.worker);
   const bool gated = !client.in_exec;
   if (gated) server.gate.enter(slot);
-  const int64_t start = realtime_us();
+  // The wall clock, read once at the start (the command's time, command_now_ms()) and once at the
+  // end (its duration for commandstats, not below zero should the clock be stepped back meanwhile).
+  const int64_t start = now_us();
   int64_t spent;
   {
     CommandTimeScope at(start / 1000);
     spec.handler(ctx);
-    spent = std::max<int64_t>(0, realtime_us() - start);
+    spent = std::max<int64_t>(0, now_us() - start);
   }
   if (gated) server.gate.leave(slot);
   if (stats) {

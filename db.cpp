@@ -211,11 +211,13 @@ void free_entry(Entry* e) {
   std::free(e);
 }
 
-int64_t now_ms() {
+int64_t now_us() {
   timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+  return static_cast<int64_t>(ts.tv_sec) * 1000000 + ts.tv_nsec / 1000;
 }
+
+int64_t now_ms() { return now_us() / 1000; }
 
 namespace {
 thread_local int64_t t_command_ms = 0;  // 0: not inside a command

@@ -252,7 +252,8 @@ class Keyspace {
   bool group_used_ = false;  // a change took the group's number
 };
 
-// Milliseconds since the epoch (CLOCK_REALTIME).
+// Microseconds and milliseconds since the epoch (CLOCK_REALTIME).
+int64_t now_us();
 int64_t now_ms();
 // The time a command runs at: dispatch() reads the clock once per command and every key lookup of
 // the command judges expiry by that reading (as Redis 7.2's command time snapshot), which also
