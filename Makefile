@@ -72,11 +72,15 @@ TSAN_VARS = BUILD=build-tsan OPT=-O1 SAN="-fsanitize=thread"
 tsan: export TSAN_OPTIONS = detect_deadlocks=0
 # Its shadow memory makes the server's resident size grow ~4.5x what it allocates (342 MiB for 75).
 tsan: export TALLY_TEST_RSS_SCALE = 5
+# The instrumented server's reports go to build-tsan/tsan-report.* (its stderr is the test's server
+# log, which no test reads); any report fails the target.
 tsan: deps
 	@$(MAKE) --no-print-directory $(TSAN_VARS) build-tsan/tally-server build-tsan/unit_tests
 	@$(MAKE) --no-print-directory build/integration_tests
+	@rm -f build-tsan/tsan-report.*
 	@$(MAKE) --no-print-directory -j1 $(TSAN_VARS) unit
-	$(call SAN_DRIVER,build-tsan)
+	TSAN_OPTIONS="$$TSAN_OPTIONS log_path=$(abspath build-tsan)/tsan-report" $(call SAN_DRIVER,build-tsan)
+	@if ls build-tsan/tsan-report.* >/dev/null 2>&1; then cat build-tsan/tsan-report.*; echo "ThreadSanitizer reports above"; exit 1; fi
 
 # libFuzzer targets (fuzz/, docs/fuzzing.md): clang with ASan and UBSan; the library objects are
 # instrumented for coverage (fuzzer-no-link) and kept apart in build-fuzz/.
