@@ -315,8 +315,12 @@ std::string Wal::recover(LoadProgress* progress) {
     if (f.gen < base_gen) ::unlink(f.path.c_str());
   ks_.set_next_seq(std::max<uint64_t>({expected, snap.next_seq, 1}));
   gen_.store(gen);
-  last_save_s_ = now_ms() / 1000;
-  seq_at_save_ = ks_.next_seq();
+  {
+    // INFO persistence may read these while the load runs (it is allowed during loading).
+    std::lock_guard lock(rw_mu_);
+    last_save_s_ = now_ms() / 1000;
+    seq_at_save_ = ks_.next_seq();
+  }
   progress->loaded_bytes.store(total);
   if (batches) log_line(LogLevel::kNotice, "Log replayed: " + std::to_string(batches) + " batches, " + std::to_string(records) + " records");
   return "";
