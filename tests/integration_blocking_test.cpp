@@ -15,14 +15,16 @@ namespace {
 
 class BlockingTest : public SharedServerTest {};
 
+long long InfoClients(redisContext* c, const char* field) {
+  Reply info = Cmd(c, {"INFO", "clients"});
+  return info && info->type == REDIS_REPLY_STRING ? std::stoll(InfoField(info->str, field)) : -1;
+}
+
 // Waits until the server reports at least n blocked clients (a slow or loaded machine, or a
 // sanitizer build, can take longer than any fixed sleep to get a command to the server).
 bool WaitBlocked(redisContext* probe, long long n) {
-  for (long long end = NowMs() + 5000; NowMs() < end; SleepMs(5)) {
-    Reply info = Cmd(probe, {"INFO", "clients"});
-    if (info && info->type == REDIS_REPLY_STRING && std::stoll(InfoField(info->str, "blocked_clients")) >= n)
-      return true;
-  }
+  for (long long end = NowMs() + 5000; NowMs() < end; SleepMs(5))
+    if (InfoClients(probe, "blocked_clients") >= n) return true;
   return false;
 }
 
@@ -117,11 +119,6 @@ TEST_F(BlockingTest, FirstWaiterServedSecondKeepsWaiting) {
   ExpectBulks(ra, {"one", "m", "1"});
   ASSERT_TRUE(rb);
   EXPECT_EQ(rb->type, REDIS_REPLY_NIL) << Describe(rb.get());  // nothing left for b: it timed out
-}
-
-long long InfoClients(redisContext* c, const char* field) {
-  Reply info = Cmd(c, {"INFO", "clients"});
-  return info && info->type == REDIS_REPLY_STRING ? std::stoll(InfoField(info->str, field)) : -1;
 }
 
 TEST_F(BlockingTest, InfoCountsBlockedClientsAndThoseWithATimeout) {
