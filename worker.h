@@ -67,6 +67,7 @@ class Worker {
   void unpark(Client& c);
   void after_unpark(Client& c);
   void run_ready();
+  void send_pending_replies();
   void expire_blocked(int64_t now);
   // appendfsync always: holds c's replies until every change they could show is on disk.
   void hold_for_durability(Client& c);
@@ -95,6 +96,7 @@ class Worker {
   int wake_fd_ = -1;
   std::unordered_map<Client*, std::unique_ptr<Client>> clients_;  // the connections this worker owns
   std::vector<std::unique_ptr<Client>> graveyard_;  // closed during the current event batch
+  std::vector<Client*> reply_pending_;  // see send_pending_replies(); drained before graveyard_ is cleared
   std::vector<Client*> tls_pending_;  // see run_tls_pending(); drained before graveyard_ is cleared
   std::unique_ptr<char[]> scratch_;
   WorkerStats& stats_;
