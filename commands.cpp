@@ -153,6 +153,15 @@ const Command* resolve(ServerState& server, Client& client, std::span<const std:
 
 }  // namespace
 
+namespace {
+// ChainedCommandClock: the clock reading the last command on this thread ended on; 0 outside a
+// chain, -1 inside one with no usable reading yet.
+thread_local int64_t t_chained_us = 0;
+}  // namespace
+
+ChainedCommandClock::ChainedCommandClock() { t_chained_us = -1; }
+ChainedCommandClock::~ChainedCommandClock() { t_chained_us = 0; }
+
 void dispatch(ServerState& server, Client& client, std::span<const std::string_view> argv, CmdStats* stats) {
   if (argv.empty()) return;
   ReplyWriter& out = client.writer;
@@ -211,15 +220,17 @@ void dispatch(ServerState& server, Client& client, std::span<const std::string_v
   // already inside it.
   const int slot = server.gate.slot_of(client.worker);
   const bool gated = !client.in_exec;
-  if (gated) server.gate.enter(slot);
+  if (gated && server.gate.enter(slot) && t_chained_us) t_chained_us = -1;  // waited: the last reading is old
   // The wall clock, read once at the start (the command's time, command_now_ms()) and once at the
   // end (its duration for commandstats, not below zero should the clock be stepped back meanwhile).
-  const int64_t start = now_us();
+  const int64_t start = t_chained_us > 0 ? t_chained_us : now_us();
   int64_t spent;
   {
     CommandTimeScope at(start / 1000);
     spec.handler(ctx);
-    spent = std::max<int64_t>(0, now_us() - start);
+    const int64_t end = now_us();
+    spent = std::max<int64_t>(0, end - start);
+    if (t_chained_us) t_chained_us = end;
   }
   if (gated) server.gate.leave(slot);
   if (stats) {

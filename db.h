@@ -118,8 +118,10 @@ struct DbSlot {
 class Shard {
  public:
   explicit Shard(int databases) : dbs(databases) {}
-  std::mutex mu;             // guards everything below
-  std::vector<DbSlot> dbs;   // [database index]
+  // [database index]; never resized, so Keyspace::prefetch_slot may read it unlocked. Before mu: one
+  // prefetch of the Shard brings both (Keyspace::prefetch_shard).
+  std::vector<DbSlot> dbs;   // the DbSlots themselves: guarded by mu
+  std::mutex mu;             // guards everything below, and the DbSlots
   uint64_t keyspace_hits = 0;
   uint64_t keyspace_misses = 0;
   uint64_t expired_keys = 0;
@@ -160,6 +162,17 @@ class Keyspace {
   uint32_t shard_count() const { return static_cast<uint32_t>(shards_.size()); }
   uint32_t shard_of(uint64_t hash) const { return static_cast<uint32_t>((hash >> 32) >> shift_); }
   Shard& shard(uint32_t i) { return *shards_[i]; }
+
+  // Prefetch stages for the key with this hash_bytes() hash in `db`, for a pipelined batch
+  // (worker.cpp), callable from any thread without a lock: the shard (its mutex), its slot of the
+  // database (the table's header), the table's bucket. A stage only reads what an earlier one asked
+  // the CPU to load, and only fields that never change (shards_, Shard::dbs) or are meant to be read
+  // racily (HashTable::prefetch_bucket).
+  void prefetch_shard(uint64_t hash) const { __builtin_prefetch(shards_[shard_of(hash)].get(), 1); }
+  void prefetch_slot(uint64_t hash, int db) const { __builtin_prefetch(&shards_[shard_of(hash)]->dbs[db]); }
+  void prefetch_bucket(uint64_t hash, int db) const {
+    shards_[shard_of(hash)]->dbs[db].table.prefetch_bucket(static_cast<uint32_t>(hash));
+  }
 
   // Number of keys in `db` (locks each shard briefly).
   std::size_t dbsize(int db);

@@ -49,6 +49,8 @@ void HashTable::swap(HashTable& other) noexcept {
   std::swap(newer_, other.newer_);
   std::swap(older_, other.older_);
   std::swap(migrate_pos_, other.migrate_pos_);
+  publish_hints();
+  other.publish_hints();
 }
 
 std::size_t HashTable::memory_bytes() const {
@@ -62,6 +64,7 @@ void HashTable::insert(HNode* node) {
   if (!newer_.buckets) {
     newer_.buckets.reset(alloc_buckets(kMinBuckets));
     newer_.mask = kMinBuckets - 1;
+    publish_hints();
   }
   rehash_step();
   HNode*& head = newer_.buckets[node->hcode & newer_.mask];
@@ -119,6 +122,7 @@ HNode* HashTable::release_all() {
   newer_ = Table{};
   newer_.buckets.reset(alloc_buckets(kMinBuckets));
   newer_.mask = kMinBuckets - 1;
+  publish_hints();
   return chain;
 }
 
@@ -214,6 +218,7 @@ void HashTable::start_resize(std::size_t new_buckets) {
   fresh.mask = new_buckets - 1;
   older_ = std::move(newer_);
   newer_ = std::move(fresh);
+  publish_hints();
   migrate_pos_ = 0;
   if (older_.size == 0) finish_rehash();
 }

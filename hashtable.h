@@ -19,6 +19,7 @@
 // Thread-safety: none. The owner's lock (a keyspace shard's mutex) guards every call.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -66,6 +67,22 @@ class HashTable {
 
   // Links `node` (its hcode already set). REQUIRES: no node equal to it is present.
   void insert(HNode* node);
+
+  // Callable without the owner's lock, from any thread: asks the CPU to start loading the bucket a
+  // lookup of `hcode` reads first, so that a lookup made soon after (pipelined batches, worker.cpp)
+  // does not wait for it. It reads only two hint atomics that every change of the bucket array
+  // republishes; a racing resize makes them stale, which costs a useless prefetch and nothing else
+  // (a prefetch never faults, whatever the address).
+  void prefetch_bucket(uint32_t hcode) const {
+    if (const void* p = bucket_hint(hcode)) __builtin_prefetch(p);
+  }
+  // The address prefetch_bucket() loads: where hcode's bucket was at the last change (nullptr: no
+  // buckets). Only an address; it may be stale for another thread.
+  const void* bucket_hint(uint32_t hcode) const {
+    const auto base = reinterpret_cast<std::uintptr_t>(hint_buckets_.load(std::memory_order_relaxed));
+    const std::size_t mask = hint_mask_.load(std::memory_order_relaxed);
+    return base ? reinterpret_cast<const void*>(base + (hcode & mask) * sizeof(HNode*)) : nullptr;
+  }
 
   // Unlinks and returns the node matching (hcode, eq), or nullptr if absent.
   template <class Eq>
@@ -163,6 +180,14 @@ class HashTable {
     }
   }
 
+  void publish_hints() {  // after every change of newer_'s bucket array: see prefetch_bucket()
+    hint_buckets_.store(newer_.buckets.get(), std::memory_order_relaxed);
+    hint_mask_.store(newer_.mask, std::memory_order_relaxed);
+  }
+
+  // newer_'s buckets and mask, for prefetch_bucket(); first, so they share a cache line with newer_.
+  std::atomic<HNode**> hint_buckets_{nullptr};
+  std::atomic<std::size_t> hint_mask_{0};
   Table newer_;        // receives inserts
   Table older_;        // being drained into newer_ (buckets == nullptr when not rehashing)
   std::size_t migrate_pos_ = 0;

@@ -42,13 +42,13 @@ void ClientRegistry::for_each(const std::function<void(Client&)>& fn) const {
 
 void ExecGate::resize(int slots) { slots_ = std::vector<Slot>(static_cast<std::size_t>(std::max(1, slots))); }
 
-void ExecGate::enter(int slot) {
+bool ExecGate::enter(int slot) {
   Slot& s = slots_[static_cast<std::size_t>(slot)];
-  for (;;) {
+  for (bool waited = false;; waited = true) {
     // Announce first, then look: close() sets `closed_` first, then looks at the slots, so one of
     // the two always sees the other (both sides are sequentially consistent).
     s.busy.store(1, std::memory_order_seq_cst);
-    if (!closed_.load(std::memory_order_seq_cst)) return;
+    if (!closed_.load(std::memory_order_seq_cst)) return waited;
     s.busy.store(0, std::memory_order_seq_cst);
     while (closed_.load(std::memory_order_acquire)) std::this_thread::yield();
   }

@@ -26,7 +26,7 @@ namespace tally {
 class ExecGate {
  public:
   void resize(int slots);  // before serving; at least one slot
-  void enter(int slot);
+  bool enter(int slot);  // true when it had to wait for an EXEC
   void leave(int slot) { slots_[static_cast<std::size_t>(slot)].busy.store(0, std::memory_order_release); }
   // For EXEC, called from inside slot `own`'s reader section: becomes the only runner, then back.
   void close(int own);

@@ -56,6 +56,7 @@
 #include "state.h"
 #include "net.h"
 #include "output_limit.h"
+#include "prefetch.h"
 #include "thread_pool.h"
 #include "tls.h"
 
@@ -382,11 +383,14 @@ std::size_t Worker::run_commands(Client& c, const char* data, std::size_t len) {
   std::size_t pos = 0;
   CmdStats* cmd_stats = stats_.cmd.data();
   const auto [soft, hard] = output_thresholds(state_.config);
+  std::size_t ran = 0;
+  ChainedCommandClock clock;  // back to back: each command starts when the one before it ended
   while (pos < len && !c.blocked && !c.close_after_reply && !c.kill_requested.load(std::memory_order_relaxed)) {
     if (c.out.size() >= soft) {  // the rest waits until the client has read its replies
       c.read_paused = true;
       break;
     }
+    if (ran++ % kPrefetchBatch == 0) prefetch_keys(*state_.keyspace, c.db.load(std::memory_order_relaxed), data + pos, len - pos);
     ParserLimits limits;
     limits.max_bulk_len = state_.config.proto_max_bulk_len.load(std::memory_order_relaxed);
     limits.authenticated = c.authenticated;

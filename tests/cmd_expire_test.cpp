@@ -275,5 +275,20 @@ TEST_F(ExpireTest, LookupsJudgeExpiryAtTheCommandsTime) {
   }
 }
 
+// A chain of back-to-back commands (worker.cpp's run_commands) reads the clock for its first command
+// and then starts each command when the one before it ended: still the current time, never an older one.
+TEST_F(ExpireTest, ChainedCommandClockStartsFromAFreshReading) {
+  EXPECT_EQ(run({"SET", "k", "v", "PX", "5"}), kOk);
+  pause_ms(20);
+  {
+    ChainedCommandClock chain;
+    EXPECT_EQ(run({"GET", "k"}), kNil) << "expired before the chain began";
+    EXPECT_EQ(run({"SET", "j", "v", "PX", "5"}), kOk);
+    pause_ms(20);  // not back to back: the chain's contract says the next command sees the old time
+    EXPECT_EQ(run({"GET", "j"}), bulk("v"));
+  }
+  EXPECT_EQ(run({"GET", "j"}), kNil) << "outside the chain: the clock again";
+}
+
 }  // namespace
 }  // namespace tally

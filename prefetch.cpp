@@ -1,0 +1,62 @@
+// Key prefetching for pipelined batches (prefetch.h).
+#include "prefetch.h"
+
+#include <cstdint>
+
+#include "db.h"
+#include "hashtable.h"
+
+namespace tally {
+namespace {
+
+// Reads "<prefix><digits>\r\n" at p; advances p past it. False when that is not what is there.
+bool read_length(const char*& p, const char* end, char prefix, std::size_t& value) {
+  if (p == end || *p != prefix) return false;
+  const char* q = p + 1;
+  std::size_t v = 0;
+  int digits = 0;
+  for (; q < end && *q >= '0' && *q <= '9'; ++q) {
+    if (++digits > 12) return false;  // far past any length the parser accepts
+    v = v * 10 + static_cast<std::size_t>(*q - '0');
+  }
+  if (digits == 0 || end - q < 2 || q[0] != '\r' || q[1] != '\n') return false;
+  p = q + 2;
+  value = v;
+  return true;
+}
+
+}  // namespace
+
+std::size_t first_args(const char* data, std::size_t len, std::string_view* out, std::size_t max) {
+  const char* p = data;
+  const char* const end = data + len;
+  std::size_t found = 0;
+  while (found < max && p < end) {
+    std::size_t argc;
+    if (!read_length(p, end, '*', argc) || argc == 0) break;
+    std::string_view first;
+    for (std::size_t a = 0; a < argc; ++a) {
+      std::size_t n;
+      if (!read_length(p, end, '$', n) || static_cast<std::size_t>(end - p) < n + 2) return found;
+      if (a == 1) first = {p, n};
+      p += n + 2;
+    }
+    out[found++] = first;
+  }
+  return found;
+}
+
+void prefetch_keys(const Keyspace& ks, int db, const char* data, std::size_t len) {
+  std::string_view keys[kPrefetchBatch];
+  const std::size_t n = first_args(data, len, keys, kPrefetchBatch);
+  if (n < 2) return;  // a lone request gains nothing: its lookup comes right away
+  uint64_t hashes[kPrefetchBatch];
+  for (std::size_t i = 0; i < n; ++i) {
+    hashes[i] = hash_bytes(keys[i].data(), keys[i].size());
+    ks.prefetch_shard(hashes[i]);
+  }
+  for (std::size_t i = 0; i < n; ++i) ks.prefetch_slot(hashes[i], db);
+  for (std::size_t i = 0; i < n; ++i) ks.prefetch_bucket(hashes[i], db);
+}
+
+}  // namespace tally
