@@ -48,13 +48,13 @@ std::size_t first_args(const char* data, std::size_t len, std::string_view* out,
 
 void prefetch_keys(const Keyspace& ks, int db, const char* data, std::size_t len) {
   std::string_view keys[kPrefetchBatch];
-  const std::size_t n = first_args(data, len, keys, kPrefetchBatch);
-  if (n < 2) return;  // a lone request gains nothing: its lookup comes right away
+  const std::size_t found = first_args(data, len, keys, kPrefetchBatch);
   uint64_t hashes[kPrefetchBatch];
-  for (std::size_t i = 0; i < n; ++i) {
-    hashes[i] = hash_bytes(keys[i].data(), keys[i].size());
-    ks.prefetch_shard(hashes[i]);
-  }
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < found; ++i)  // requests with no argument (PING, EXEC...) have no key
+    if (!keys[i].empty()) hashes[n++] = hash_bytes(keys[i].data(), keys[i].size());
+  if (n < 2) return;  // a lone request gains nothing: its lookup comes right away
+  for (std::size_t i = 0; i < n; ++i) ks.prefetch_shard(hashes[i]);
   for (std::size_t i = 0; i < n; ++i) ks.prefetch_slot(hashes[i], db);
   for (std::size_t i = 0; i < n; ++i) ks.prefetch_bucket(hashes[i], db);
 }

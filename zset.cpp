@@ -170,12 +170,24 @@ ZNode* ZSet::insert(std::string_view member, double score) {
 
 void ZSet::update_score(ZNode* n, double score) {
   // An update that leaves the node between its neighbours (equal scores, -0.0/0.0, small moves)
-  // needs no tree change at all.
-  const AvlNode* p = avl_prev(&n->tree);
-  const AvlNode* q = avl_next(&n->tree);
-  if ((!p || sorts_before(znode(p), score, n->name())) && (!q || before(score, n->name(), znode(q)))) {
-    n->score = score;
+  // needs no tree change at all. Only the neighbour on the side it moves towards can be passed: a
+  // walk to the other one (often a cache miss or two) is skipped.
+  if (score == n->score) {
+    n->score = score;  // -0.0 and 0.0 compare equal but are stored as given
     return;
+  }
+  if (score > n->score) {
+    const AvlNode* q = avl_next(&n->tree);
+    if (!q || before(score, n->name(), znode(q))) {
+      n->score = score;
+      return;
+    }
+  } else {
+    const AvlNode* p = avl_prev(&n->tree);
+    if (!p || sorts_before(znode(p), score, n->name())) {
+      n->score = score;
+      return;
+    }
   }
   root_ = avl_del(&n->tree);
   n->score = score;

@@ -23,9 +23,12 @@
 namespace tally {
 
 struct ZNode {
+  // First, beside the tree links: a descent reads both at every level, and with the node 16-byte
+  // aligned they then share a cache line three times in four (the score after the hash links did
+  // once in four).
+  double score;
   AvlNode tree;   // linked into ZSet's tree
   HNode hnode;    // linked into ZSet's table; hnode.hcode = low 32 bits of hash_bytes(member)
-  double score;
   uint32_t len;   // member length; the member's bytes follow the struct in the same allocation
 
   std::string_view name() const { return {reinterpret_cast<const char*>(this + 1), len}; }
