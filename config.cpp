@@ -102,6 +102,10 @@ void set_str(Config& c, std::string v) {
   c.*M = std::move(v);
 }
 
+void set_appendonly(Config& c, int64_t v) {
+  if (c.appendonly.exchange(v != 0) != (v != 0)) c.appendonly_switches.fetch_add(1);
+}
+
 // Redis reports `dir` as the absolute working directory.
 std::string get_dir(const Config& c) {
   std::string dir = get_str<&Config::dir>(c);
@@ -291,7 +295,7 @@ const std::vector<Param>& params() {
       num("tcp-keepalive", Kind::kInt, kMutable, 0, kIntMax, get_num<&C::tcp_keepalive>, set_num<&C::tcp_keepalive>),
       enumeration("loglevel", kMutable, kLogLevels, get_num<&C::loglevel>, set_num<&C::loglevel>),
       str("logfile", 0, get_str<&C::logfile>, set_str<&C::logfile>),
-      flag("appendonly", kMutable, get_num<&C::appendonly>, set_num<&C::appendonly>),
+      flag("appendonly", kMutable, get_num<&C::appendonly>, set_appendonly),
       enumeration("appendfsync", kMutable, kFsync, get_num<&C::appendfsync>, set_num<&C::appendfsync>),
       str("appendfilename", 0, get_str<&C::appendfilename>, set_str<&C::appendfilename>),
       str("appenddirname", 0, get_str<&C::appenddirname>, set_str<&C::appenddirname>),

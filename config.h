@@ -67,6 +67,9 @@ struct Config {
   std::atomic<int64_t> lfu_log_factor{10};               // LFU counter growth (higher: slower)
   std::atomic<int64_t> lfu_decay_time{1};                // minutes per LFU counter decrement; 0: never
   std::atomic<bool> appendonly{true};
+  // Changes of appendonly so far (set_appendonly): the log writer applies the setting on its next pass,
+  // and a switch off and back on between two passes must still end the old log and start a snapshot.
+  std::atomic<uint64_t> appendonly_switches{0};
   std::atomic<FsyncPolicy> appendfsync{FsyncPolicy::kEverysec};
   std::atomic<int64_t> auto_aof_rewrite_percentage{100};  // log growth over the snapshot that triggers compaction
   std::atomic<int64_t> auto_aof_rewrite_min_size{64LL << 20};

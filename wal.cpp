@@ -43,6 +43,7 @@ std::string Wal::write_error() const {
 bool Wal::start() {
   written_end_ = ks_.next_seq();
   durable_.store(written_end_);
+  seen_switches_ = cfg_.appendonly_switches.load();
   if (cfg_.appendonly.load()) {
     if (!open_log(std::max<uint64_t>(gen_.load(), 1))) return false;  // open_log said why
     ks_.set_logging(true);
@@ -340,16 +341,21 @@ void Wal::fail(const std::string& what, int err) {
 }
 
 void Wal::sync_config() {
+  const uint64_t switches = cfg_.appendonly_switches.load();
   bool want = cfg_.appendonly.load();
-  if (want == logging_on_) return;
-  if (!want) {  // appendonly no: write out what is buffered, then stop logging
+  // Switched off and on again since the last look (CONFIG SET twice within one writer pass): the
+  // writer never saw it off, but the client was told the log restarted with a snapshot, as Redis does.
+  const bool missed_off = want && logging_on_ && switches != seen_switches_;
+  seen_switches_ = switches;
+  if (want == logging_on_ && !missed_off) return;
+  if (!want || missed_off) {  // appendonly no: write out what is buffered, then stop logging
     ks_.set_logging(false);
     round();
     if (unsynced_) sync_file("fsync");
     close_log();
     logging_on_ = false;
     log_line(LogLevel::kNotice, "Append only file turned off");
-    return;
+    if (!want) return;
   }
   uint64_t gen = gen_.load() + 1;
   if (!open_log(gen)) {

@@ -168,6 +168,7 @@ class Wal final : public LogSink {
   std::atomic<int64_t> last_fsync_ms_{0};
   std::atomic<bool> logging_on_{false};  // written under log_mu_ (and by start())
   uint64_t writer_seen_durable_ = 0;     // the writer thread's: durable_ after its last pass
+  uint64_t seen_switches_ = 0;           // Config::appendonly_switches at the last sync_config()
 
   std::atomic<uint64_t> durable_{1};
   std::atomic<uint64_t> log_size_{0};

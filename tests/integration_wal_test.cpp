@@ -276,6 +276,22 @@ TEST_F(WalRoundTripTest, AppendonlySwitchedOffAndOnAgain) {
   RoundTrip(*s, [](Server& x) { ASSERT_TRUE(x.Kill9()); });
 }
 
+// Off and on again within one pass of the log writer (it applies CONFIG SET on its next pass): still a
+// fresh log on a snapshot, as Redis starts one for every switch on.
+TEST_F(WalRoundTripTest, AppendonlySwitchedOffAndOnBackToBack) {
+  auto s = StartWal({});
+  ASSERT_TRUE(s);
+  {
+    Client c(s->port());
+    ASSERT_TRUE(LoadMixed(c, 0));
+    ASSERT_TRUE(Pipeline(c, {{"CONFIG", "SET", "appendonly", "no"}, {"CONFIG", "SET", "appendonly", "yes"}}));
+    ASSERT_TRUE(WaitRewriteDone(c, 1)) << Info(c, "persistence");
+    ASSERT_TRUE(LoadMixed(c, 1));
+  }
+  SleepMs(1200);
+  RoundTrip(*s, [](Server& x) { ASSERT_TRUE(x.Kill9()); });
+}
+
 TEST_F(WalRoundTripTest, SaveBgsaveAndLastsave) {
   auto s = StartWal({});
   ASSERT_TRUE(s);
