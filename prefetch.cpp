@@ -9,6 +9,8 @@
 namespace tally {
 namespace {
 
+constexpr std::size_t kMaxScanArgs = 64;  // see first_args()
+
 // Reads "<prefix><digits>\r\n" at p; advances p past it. False when that is not what is there.
 bool read_length(const char*& p, const char* end, char prefix, std::size_t& value) {
   if (p == end || *p != prefix) return false;
@@ -33,7 +35,9 @@ std::size_t first_args(const char* data, std::size_t len, std::string_view* out,
   std::size_t found = 0;
   while (found < max && p < end) {
     std::size_t argc;
-    if (!read_length(p, end, '*', argc) || argc == 0) break;
+    // A request of more arguments is no small pipelined command; and the worker hands an incomplete one
+    // back here with every read until it completes, so scanning it whole each time would be quadratic.
+    if (!read_length(p, end, '*', argc) || argc == 0 || argc > kMaxScanArgs) break;
     std::string_view first;
     for (std::size_t a = 0; a < argc; ++a) {
       std::size_t n;

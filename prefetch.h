@@ -19,8 +19,8 @@ class Keyspace;
 
 // The first argument (after the command name) of each complete multibulk request at the start of
 // [data, data + len), up to `max` requests, into out[]; returns how many it found. Stops at the first
-// request that is not a complete multibulk one (inline, partial, malformed: the parser judges those);
-// a request without arguments is counted with an empty view.
+// request that is not a complete multibulk one (inline, partial, malformed: the parser judges those)
+// or that has more than 64 arguments; a request without arguments is counted with an empty view.
 std::size_t first_args(const char* data, std::size_t len, std::string_view* out, std::size_t max);
 
 // Requests taken per prefetch round.

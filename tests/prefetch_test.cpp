@@ -40,6 +40,12 @@ TEST(FirstArgsTest, StopsAtAnIncompleteOrNonMultibulkRequest) {
   EXPECT_TRUE(args_of("*2\r\n$3\r\nGETxx").empty()) << "bulk not followed by CRLF room";
   EXPECT_TRUE(args_of("").empty());
   EXPECT_TRUE(args_of("*999999\r\n$1\r\na\r\n").empty()) << "more arguments announced than sent";
+  std::string wide = "*65\r\n";
+  for (int i = 0; i < 65; ++i) wide += "$1\r\nx\r\n";
+  EXPECT_TRUE(args_of(wide + one).empty()) << "over 64 arguments: not scanned";
+  std::string sixty_four = "*64\r\n";
+  for (int i = 0; i < 64; ++i) sixty_four += "$1\r\n" + std::string(1, static_cast<char>('a' + i % 26)) + "\r\n";
+  EXPECT_EQ(args_of(sixty_four + one), (std::vector<std::string>{"b", "foo"}));
 }
 
 TEST(FirstArgsTest, TakesAtMostMaxRequests) {
