@@ -338,7 +338,7 @@ def main():
     p.add_argument("--warmup", type=float, default=1.0, help="untimed seconds per server before the rounds")
     p.add_argument("--mix", default="60,20,20", help="weights of zincrby,zrevrange,zrevrank")
     p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--workers", type=int, default=0, help="Tally --workers (default: one per core)")
+    p.add_argument("--workers", type=int, default=0, help="Tally --workers (default: the server's own, one per core but one)")
     p.add_argument("--tally", default=os.path.join(ROOT, "tally-server"))
     p.add_argument("--redis", default=shutil.which("redis-server") or "/usr/bin/redis-server")
     p.add_argument("--json", help="write results here")
