@@ -1,7 +1,8 @@
 // AVL tree with subtree counts (see avl.h). Rebalancing follows the classic scheme: after a leaf is
 // linked or a node unlinked, walk from the changed spot to the root, recomputing height and count at
 // each node and rotating where the heights of the two sides differ by 2. The walk always reaches the
-// root because every ancestor's count changed.
+// root because every ancestor's count changed; above the first subtree whose height held, it only
+// adjusts counts (avl_fix).
 #include "avl.h"
 
 #include <algorithm>
@@ -90,9 +91,11 @@ bool check_node(const AvlNode* n, const AvlNode* parent, uint32_t& height, uint3
 
 AvlNode* avl_fix(AvlNode* n) {
   AvlNode* root = nullptr;
-  for (;;) {
+  for (bool first = true;; first = false) {
     AvlNode** from = link_of(n, &root);
     AvlNode* parent = n->parent;
+    const uint32_t old_height = n->height;
+    const uint32_t old_count = n->count;
     update(n);
     const uint32_t lh = avl_height(n->left);
     const uint32_t rh = avl_height(n->right);
@@ -104,6 +107,17 @@ AvlNode* avl_fix(AvlNode* n) {
       *from = n;
     }
     if (!parent) return *from;
+    // A subtree that kept its height without a rotation changes nothing above it but the counts, and
+    // those all by the same amount: the rest of the walk adds it without reading the siblings (each a
+    // likely cache miss in a large tree). Not on the first step: a fresh leaf's fields are not what its
+    // parent counted for it.
+    if (!first && *from == n && n->height == old_height) {
+      const uint32_t delta = n->count - old_count;  // +1 or -1 (mod 2^32)
+      AvlNode* a = parent;
+      for (; a->parent; a = a->parent) a->count += delta;
+      a->count += delta;
+      return a;
+    }
     n = parent;
   }
 }
