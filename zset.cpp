@@ -172,22 +172,19 @@ void ZSet::update_score(ZNode* n, double score) {
   // An update that leaves the node between its neighbours (equal scores, -0.0/0.0, small moves)
   // needs no tree change at all. Only the neighbour on the side it moves towards can be passed: a
   // walk to the other one (often a cache miss or two) is skipped.
+  bool in_place;
   if (score == n->score) {
-    n->score = score;  // -0.0 and 0.0 compare equal but are stored as given
-    return;
-  }
-  if (score > n->score) {
+    in_place = true;  // -0.0 and 0.0 compare equal; the score is still stored as given
+  } else if (score > n->score) {
     const AvlNode* q = avl_next(&n->tree);
-    if (!q || before(score, n->name(), znode(q))) {
-      n->score = score;
-      return;
-    }
+    in_place = !q || before(score, n->name(), znode(q));
   } else {
     const AvlNode* p = avl_prev(&n->tree);
-    if (!p || sorts_before(znode(p), score, n->name())) {
-      n->score = score;
-      return;
-    }
+    in_place = !p || sorts_before(znode(p), score, n->name());
+  }
+  if (in_place) {
+    n->score = score;
+    return;
   }
   root_ = avl_del(&n->tree);
   n->score = score;
