@@ -151,9 +151,6 @@ const Command* resolve(ServerState& server, Client& client, std::span<const std:
   return cmd;
 }
 
-}  // namespace
-
-namespace {
 // ChainedCommandClock: the clock reading the last command on this thread ended on; 0 outside a
 // chain, -1 inside one with no usable reading yet.
 thread_local int64_t t_chained_us = 0;
