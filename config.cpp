@@ -308,6 +308,8 @@ const std::vector<Param>& params() {
       num("wal-group-commit-us", Kind::kInt, kMutable, 0, 100000, get_num<&C::wal_group_commit_us>,
           set_num<&C::wal_group_commit_us>),
       flag("wal-leader-sync", kMutable, get_num<&C::wal_leader_sync>, set_num<&C::wal_leader_sync>),
+      num("wal-preallocate", Kind::kMemory, kMutable, 0, 1LL << 30, get_num<&C::wal_preallocate>,
+          set_num<&C::wal_preallocate>),
       flag("aof-load-truncated", kMutable, get_num<&C::aof_load_truncated>, set_num<&C::aof_load_truncated>),
       flag("wal-load-corrupt", kMutable, get_num<&C::wal_load_corrupt>, set_num<&C::wal_load_corrupt>),
       str("save", kMutable | kMulti, get_str<&C::save>, set_str<&C::save>, check_save),

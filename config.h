@@ -76,6 +76,7 @@ struct Config {
   std::atomic<int64_t> wal_write_interval_ms{1};  // everysec/no: at most one log write() per interval
   std::atomic<int64_t> wal_group_commit_us{1000};  // always: longest wait after an fsync for more writes
   std::atomic<bool> wal_leader_sync{true};  // always: the waiting workers fsync themselves (wal.h)
+  std::atomic<int64_t> wal_preallocate{1 << 20};  // zeros kept ahead of the log's end (0: plain appends)
   std::atomic<bool> aof_load_truncated{true};   // a torn last batch is cut off (else the start stops)
   std::atomic<bool> wal_load_corrupt{false};    // load up to damage in the middle of a log (else stop)
   std::atomic<bool> protected_mode{true};  // refuse non-loopback clients while "default" has no password

@@ -71,8 +71,7 @@ void Wal::stop() {
     writer_.reset();
   }
   ks_.set_log_sink(nullptr);
-  if (fd_ >= 0) ::close(fd_);
-  fd_ = -1;
+  close_log();
 }
 
 void Wal::appended() {
@@ -159,8 +158,38 @@ bool Wal::lead_sync() {
 
 void Wal::close_log() {
   while (syncs_in_flight_.load() != 0) std::this_thread::yield();  // a leader's fdatasync uses fd_
-  if (fd_ >= 0) ::close(fd_);
+  if (fd_ < 0) return;
+  // The preallocated zeros go: a closed log ends at its last batch. Not fsynced: a crash that
+  // brings them back leaves zeros after the last batch, which recovery reads as the log's end.
+  if (zeroed_end_ > log_size_.load() && ::ftruncate(fd_, static_cast<off_t>(log_size_.load())) != 0) {}
+  ::close(fd_);
   fd_ = -1;
+}
+
+// Appending to a file makes every fdatasync write the inode too (the size changed, and on ext4 the
+// block allocation): two I/Os where one would do. So the log is written over zeros that were
+// written earlier, wal-preallocate bytes at a time: an fdatasync then has only the new data to
+// write, except the one after each extension, which also writes the zeros and the new size.
+// bench/wal.py and docs/performance.md have the figures. Recovery reads zeros where a batch header
+// should be, up to the end of the file, as the log's end (wal_recover.cpp).
+void Wal::preallocate(uint64_t end) {
+  uint64_t chunk = static_cast<uint64_t>(cfg_.wal_preallocate.load());
+  if (end <= zeroed_end_) return;
+  zeroed_end_ = end;  // the batch just written extended the file to here
+  if (chunk == 0) return;
+  static const char kZeros[64 * 1024] = {};
+  uint64_t to = end + chunk;
+  for (uint64_t at = end; at < to;) {
+    std::size_t n = static_cast<std::size_t>(std::min<uint64_t>(sizeof kZeros, to - at));
+    ssize_t w = ::pwrite(fd_, kZeros, n, static_cast<off_t>(at));
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) {  // disk full, say: no zeros ahead, plain appends until the next try
+      if (::ftruncate(fd_, static_cast<off_t>(end)) != 0) {}
+      return;
+    }
+    at += static_cast<uint64_t>(w);
+  }
+  zeroed_end_ = to;
 }
 
 void Wal::wait_for_work(std::stop_token& st) {
@@ -250,14 +279,18 @@ bool Wal::gather() {
 }
 
 bool Wal::write_pending(bool defer_sync) {
-  if (!write_all(fd_, pending_.data(), pending_.size())) {
+  uint64_t at = log_size_.load();
+  if (!pwrite_all(fd_, pending_.data(), pending_.size(), at)) {
     int err = errno;
-    if (::ftruncate(fd_, static_cast<off_t>(log_size_.load())) != 0) {}  // drop a partial batch; retried next round
+    // Drop a partial batch and the zeros after it (the next round writes zeros again); retried next round.
+    if (::ftruncate(fd_, static_cast<off_t>(at)) != 0) {}
+    zeroed_end_ = at;
     fail("Error writing to the append only file", err);
     return false;
   }
   last_write_ = std::chrono::steady_clock::now();
-  log_size_.fetch_add(pending_.size());
+  log_size_.store(at + pending_.size());
+  preallocate(at + pending_.size());
   batches_.fetch_add(1, std::memory_order_relaxed);
   written_end_ = pending_end_;
   pending_.clear();
@@ -381,7 +414,9 @@ void Wal::sync_config() {
 
 bool Wal::open_log(uint64_t gen) {
   std::string p = path(gen, ".wal");
-  int fd = ::open(p.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  // Not O_APPEND: batches are written at log_size_, over preallocated zeros. An existing file (the
+  // last log, reopened after recovery) ends at its last batch: recovery cut off any zeros.
+  int fd = ::open(p.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
   struct stat st {};
   if (fd < 0 || ::fstat(fd, &st) != 0) {
     log_line(LogLevel::kWarning, "Can't open the append only file " + p + ": " + std::strerror(errno));
@@ -402,6 +437,7 @@ bool Wal::open_log(uint64_t gen) {
   fd_ = fd;
   gen_.store(gen);
   log_size_.store(static_cast<uint64_t>(st.st_size));
+  zeroed_end_ = static_cast<uint64_t>(st.st_size);  // zeros come with the first batch (preallocate)
   return true;
 }
 

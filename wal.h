@@ -125,7 +125,8 @@ class Wal final : public LogSink {
   bool round(bool defer_sync = false);
   bool gather();                // fills pending_ with the records below the current seq counter
   bool write_pending(bool defer_sync);
-  void close_log();  // closes fd_ once no leader's fdatasync uses it
+  void close_log();  // cuts fd_'s zeros off and closes it once no leader's fdatasync uses it
+  void preallocate(uint64_t end);  // zeros after `end`, the log's new end (wal-preallocate)
   bool sync_file(const char* why);  // fdatasync; exits under always on failure
   void sync_config();           // appendonly switched by CONFIG SET
   void rotate();                // closes this generation's log and starts the next
@@ -171,7 +172,8 @@ class Wal final : public LogSink {
   uint64_t seen_switches_ = 0;           // Config::appendonly_switches at the last sync_config()
 
   std::atomic<uint64_t> durable_{1};
-  std::atomic<uint64_t> log_size_{0};
+  std::atomic<uint64_t> log_size_{0};  // where the log's last batch ends (the file may go on in zeros)
+  uint64_t zeroed_end_ = 0;  // the file's length: zeros from log_size_ up to here (under log_mu_)
   std::atomic<uint64_t> snapshot_size_{0};
   std::atomic<uint64_t> fsyncs_{0}, batches_{0};
 

@@ -26,6 +26,20 @@ bool write_all(int fd, const char* data, std::size_t n) {
   return true;
 }
 
+bool pwrite_all(int fd, const char* data, std::size_t n, uint64_t at) {
+  while (n > 0) {
+    ssize_t w = ::pwrite(fd, data, n, static_cast<off_t>(at));
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      return false;
+    }
+    data += w;
+    at += static_cast<uint64_t>(w);
+    n -= static_cast<std::size_t>(w);
+  }
+  return true;
+}
+
 bool fsync_dir(const std::string& dir) {
   int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return false;

@@ -9,6 +9,8 @@ namespace tally {
 
 // Writes all of [data, data+n); false with errno set on failure.
 bool write_all(int fd, const char* data, std::size_t n);
+// The same at file offset `at` (pwrite).
+bool pwrite_all(int fd, const char* data, std::size_t n, uint64_t at);
 // fsyncs the directory, making renames and new files in it durable.
 bool fsync_dir(const std::string& dir);
 

@@ -57,6 +57,7 @@ struct Damage {
   bool torn = false;  // the damage runs to the end of the file: an interrupted last write
   uint64_t offset = 0;
   std::string reason;
+  uint64_t zeros_at = 0;  // not damage: the log ends here and the file goes on in zeros (wal-preallocate)
 };
 
 bool all_zero(const char* p, std::size_t n) {
@@ -83,13 +84,19 @@ std::string check_payload(const BatchHeader& h, const char* p) {
 using BatchFn = std::function<std::string(const BatchHeader&, const char* payload, uint64_t offset)>;
 
 // Walks the batches of a log image after its header, calling fn for each intact one (fn may refuse
-// one by returning an error). Stops at the first damage and describes it.
+// one by returning an error). Stops at the first damage and describes it. Zeros from a batch
+// boundary to the end of the file are where the log ends (the writer preallocates them), and a
+// batch that fails its checks with only zeros after it is a torn last write.
 Damage walk_log(const char* data, std::size_t size, uint64_t expected_first, const BatchFn& fn) {
   Damage d;
   uint64_t off = kFileHeaderSize;
   while (off < size) {
     const char* p = data + off;
     std::size_t left = size - off;
+    if (all_zero(p, left)) {  // stops at the first non-zero byte: a batch's magic number
+      d.zeros_at = off;
+      return d;
+    }
     BatchHeader h{};
     Decode st = decode_batch_header(p, left, &h);
     std::string why;
@@ -101,7 +108,7 @@ Damage walk_log(const char* data, std::size_t size, uint64_t expected_first, con
     } else if (h.payload_len > left - kBatchHeaderSize) {
       why = "batch runs past the end of the file", torn = true;
     } else if (std::string e = check_payload(h, p + kBatchHeaderSize); !e.empty()) {
-      why = e, torn = kBatchHeaderSize + h.payload_len == left;
+      why = e, torn = all_zero(p + kBatchHeaderSize + h.payload_len, left - kBatchHeaderSize - h.payload_len);
     } else if (expected_first && h.first_seq != expected_first) {
       why = "sequence gap: expected " + std::to_string(expected_first) + ", found " + std::to_string(h.first_seq);
     } else if (std::string e = fn(h, p + kBatchHeaderSize, off); !e.empty()) {
@@ -288,7 +295,12 @@ std::string Wal::recover(LoadProgress* progress) {
       }
       done_bytes += m.size();
     }
-    if (!d.found) continue;
+    if (!d.found) {
+      // The zeros the writer preallocated go, so that the log is reopened at its end (open_log).
+      if (d.zeros_at && last && ::truncate(f.path.c_str(), static_cast<off_t>(d.zeros_at)) != 0)
+        return "Can't truncate " + f.path + ": " + std::strerror(errno);
+      continue;
+    }
     std::string where = f.path + " at offset " + std::to_string(d.offset);
     if (d.torn && last && cfg_.aof_load_truncated.load()) {
       log_line(LogLevel::kWarning, "!!! Warning: the log's last write was interrupted (" + d.reason + "): " +
@@ -376,7 +388,8 @@ int check_wal(const std::string& given, bool fix) {
                 static_cast<unsigned long long>(records), static_cast<unsigned long long>(first),
                 static_cast<unsigned long long>(end ? end - 1 : 0));
     if (!d.found) {
-      std::printf(": OK\n");
+      if (d.zeros_at) std::printf(": OK, ends at offset %llu (zeros after it)\n", static_cast<unsigned long long>(d.zeros_at));
+      else std::printf(": OK\n");
       continue;
     }
     std::printf(": %s at offset %llu: %s\n", d.torn ? "TORN TAIL" : "DAMAGED", static_cast<unsigned long long>(d.offset),

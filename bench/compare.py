@@ -27,7 +27,7 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from servers import Server, cpu_seconds  # noqa: E402
+from servers import Server, cpu_since, cpu_snapshot  # noqa: E402
 from memory import encode, send_all  # noqa: E402
 
 
@@ -45,9 +45,9 @@ def run_benchmark(server, test, pipeline, args):
            "-P", str(pipeline), "-r", str(args.keyspace), "--csv", "-q"]
     custom = CUSTOM.get(test)
     cmd += custom if custom else ["-t", test]
-    before = cpu_seconds(server.proc.pid)
+    before = cpu_snapshot(server.proc.pid)
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
-    cpu = cpu_seconds(server.proc.pid) - before
+    cpu = cpu_since(server.proc.pid, before)
     if out.returncode != 0 or "Error" in out.stdout:
         raise RuntimeError(f"redis-benchmark failed on {server.name} {test}: {out.stdout[-300:]} {out.stderr[-300:]}")
     rows = [r for r in csv.reader(io.StringIO(out.stdout)) if r and r[0] != "test"]

@@ -44,7 +44,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from servers import ReplyError, Server, cpu_seconds, encode, parse, rss_mb  # noqa: E402
+from servers import ReplyError, Server, cpu_since, cpu_snapshot, encode, parse, rss_mb  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 KEY = b"board"
@@ -228,11 +228,11 @@ def run_workload(server, args, seconds, requests, seed):
             ready_r.recv()
         start = time.monotonic() + 0.1
         deadline = 0.0 if requests else start + seconds
-        cpu0 = cpu_seconds(server.proc.pid)
+        cpu0 = cpu_snapshot(server.proc.pid)
         for _, _, go_w, _ in children:
             go_w.send((start, deadline))
         results = [res_r.recv() for _, _, _, res_r in children]
-        cpu = cpu_seconds(server.proc.pid) - cpu0
+        cpu = cpu_since(server.proc.pid, cpu0)
     except EOFError:
         for p, _, _, _ in children:
             p.kill()

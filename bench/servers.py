@@ -3,8 +3,8 @@
 Server(name, binary, workdir, extra) starts Tally or redis-server on a free loopback port in its own
 directory with the settings both accept (--bind, --dir, --save "", --appendonly), waits until it answers
 PING (unless wait=False), and stops it with SIGTERM (SIGKILL after 10 s) or kills it with SIGKILL. A
-second Server with the same name and workdir restarts on the first one's files. cpu_seconds() and
-rss_mb() read /proc.
+second Server with the same name and workdir restarts on the first one's files. cpu_snapshot(),
+cpu_since() and rss_mb() read /proc.
 """
 import os
 import socket
@@ -35,27 +35,37 @@ def wait_ready(port, proc, timeout=10.0):
     raise RuntimeError(f"server on port {port} did not start")
 
 
-def cpu_seconds(pid):
-    """CPU time the process has used so far, all its threads together.
+def cpu_snapshot(pid):
+    """CPU time each thread of the process has used so far: {tid: seconds}, for cpu_since().
 
     From each thread's /proc/<pid>/task/<tid>/schedstat (nanoseconds); /proc/<pid>/stat counts in clock
-    ticks (10 ms), which is 10% of a 0.1 s benchmark run. Falls back to it where schedstat is missing."""
-    total, seen = 0, False
+    ticks (10 ms), which is 10% of a 0.1 s benchmark run. Where schedstat is missing, the whole process's
+    ticks under the key None."""
+    threads = {}
     try:
         for tid in os.listdir(f"/proc/{pid}/task"):
             try:
                 with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
-                    total += int(f.read().split()[0])
-                    seen = True
+                    threads[int(tid)] = int(f.read().split()[0]) / 1e9
             except (OSError, ValueError, IndexError):
                 pass  # a thread that just exited
     except OSError:
         pass
-    if seen and total > 0:
-        return total / 1e9
+    if threads and sum(threads.values()) > 0:
+        return threads
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+    return {None: (int(fields[11]) + int(fields[12])) / CLK_TCK}
+
+
+def cpu_since(pid, before):
+    """CPU seconds the process used since cpu_snapshot() returned `before`.
+
+    Summed thread by thread, so that a thread that ended meanwhile (an io_uring worker that idled out)
+    does not take its earlier time out of the sum: only its time after `before` is missing, which for a
+    thread that ended idle is none."""
+    after = cpu_snapshot(pid)
+    return sum(max(0.0, t - before.get(tid, 0.0)) for tid, t in after.items())
 
 
 def rss_mb(pid):

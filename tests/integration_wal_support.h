@@ -223,6 +223,13 @@ inline std::string Info(redisContext* c, const std::string& section) {
   return r && r->type == REDIS_REPLY_STRING ? std::string(r->str, r->len) : std::string();
 }
 
+// Bytes in the log after the last snapshot, from INFO persistence: the log's end, where the file may
+// go on in preallocated zeros while the server runs.
+inline long long LogBytes(redisContext* c) {
+  std::string info = Info(c, "persistence");
+  return std::stoll(InfoField(info, "aof_current_size")) - std::stoll(InfoField(info, "aof_base_size"));
+}
+
 // Waits until no compaction runs and at least `min_rewrites` have finished.
 inline bool WaitRewriteDone(redisContext* c, long long min_rewrites, int timeout_ms = 15000) {
   long long deadline = NowMs() + timeout_ms;

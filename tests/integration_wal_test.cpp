@@ -259,6 +259,44 @@ TEST_F(WalRoundTripTest, Kill9UnderAlways) {
   RoundTrip(*s, [](Server& x) { ASSERT_TRUE(x.Kill9()); });
 }
 
+// The log is written over zeros preallocated ahead of its end (wal-preallocate). After kill -9 they
+// are still in the file: the restart reads them as the log's end (no torn-write warning), cuts
+// them off, and the next write lands right after the last batch.
+TEST_F(WalRoundTripTest, Kill9LeavesPreallocatedZerosThatReadAsTheLogsEnd) {
+  auto s = StartWal({"--appendfsync", "always", "--wal-preallocate", "256kb"});
+  ASSERT_TRUE(s);
+  {
+    Client c(s->port());
+    ASSERT_TRUE(ExpectOk(Cmd(c, {"SET", "one", "1"})));
+    long long log = LogBytes(c);
+    EXPECT_GE(FileSize(LogPath(s->dir())), log + 256 * 1024) << "no zeros preallocated after the log's end";
+  }
+  ASSERT_TRUE(s->Kill9());
+  ASSERT_TRUE(RestartLoaded(*s));
+  EXPECT_EQ(s->LogSinceStart().find("interrupted"), std::string::npos) << s->LogSinceStart();
+  {
+    Client c(s->port());
+    EXPECT_EQ(FileSize(LogPath(s->dir())), LogBytes(c)) << "the zeros were not cut off at the restart";
+    ASSERT_TRUE(ExpectOk(Cmd(c, {"SET", "two", "2"})));
+  }
+  ASSERT_TRUE(s->Kill9());
+  ASSERT_TRUE(RestartLoaded(*s));
+  Client c(s->port());
+  ExpectBulk(Cmd(c, {"GET", "one"}), "1");
+  ExpectBulk(Cmd(c, {"GET", "two"}), "2");
+}
+
+// wal-preallocate 0: plain appends; the file ends where the log does.
+TEST_F(WalRoundTripTest, PreallocateZeroWritesPlainAppends) {
+  auto s = StartWal({"--appendfsync", "always", "--wal-preallocate", "0"});
+  ASSERT_TRUE(s);
+  Client c(s->port());
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(ExpectOk(Cmd(c, {"SET", "k" + std::to_string(i), "v"})));
+    EXPECT_EQ(FileSize(LogPath(s->dir())), LogBytes(c));
+  }
+}
+
 TEST_F(WalRoundTripTest, AppendonlySwitchedOffAndOnAgain) {
   auto s = StartWal({});
   ASSERT_TRUE(s);

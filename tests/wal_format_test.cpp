@@ -1648,11 +1648,15 @@ std::string two_part_log(const std::string& dir, uint64_t* split, Dump* after_fi
   *after_first = dump(s.srv.ks());
   auto logs = files_with(dir, ".wal");
   EXPECT_EQ(logs.size(), 1u);
+  // The log's end, not the file's: the file runs on in preallocated zeros while the log is open.
+  *split = s.wal.status().log_size;
   struct stat st {};
   ::stat(logs.back().c_str(), &st);
-  *split = static_cast<uint64_t>(st.st_size);
+  EXPECT_GT(static_cast<uint64_t>(st.st_size), *split) << "no zeros preallocated after the log's end";
   s.srv.run({"MSET", "torn1", "a", "torn2", "b", "key0", "changed"});  // one command: one batch
   s.wal.stop();
+  ::stat(logs.back().c_str(), &st);
+  EXPECT_EQ(static_cast<uint64_t>(st.st_size), s.wal.status().log_size) << "a stopped log kept its preallocated zeros";
   *after_all = dump(s.srv.ks());
   return logs.back();
 }
@@ -1780,6 +1784,90 @@ TEST(WalEndToEndTest, WritesAfterATornTailRecovery) {
   auto [error, got] = recover_dir(base.path());
   EXPECT_EQ(error, "");
   EXPECT_EQ(got, want) << diff(want, got);
+}
+
+// The writer keeps wal-preallocate bytes of zeros after the log's end (so that an fdatasync does not
+// also write the file's new size). A crash leaves them there: zeros from a batch boundary to the end
+// of the file are the log's end, not damage, and recovery cuts them off so that the next life
+// writes from the log's end; a batch that fails its checks with only zeros after it is a torn write.
+TEST(WalEndToEndTest, PreallocatedZerosAfterTheLastBatchAreTheLogsEnd) {
+  TempDir base;
+  ASSERT_FALSE(base.path().empty());
+  uint64_t split = 0;
+  Dump first, all;
+  std::string log = two_part_log(base.path(), &split, &first, &all);
+  std::string image = read_file(log);
+  std::string name = std::filesystem::path(log).filename().string();
+  const std::string zeros(256 * 1024, '\0');
+  {  // whole batches, then zeros: everything, and the file cut to the log's end
+    TempDir d;
+    write_file(d.path() + "/" + name, image + zeros);
+    auto [error, got] = recover_dir(d.path(), [](Config& c) { c.aof_load_truncated.store(false); });  // not torn
+    EXPECT_EQ(error, "");
+    EXPECT_EQ(got, all) << diff(all, got);
+    EXPECT_EQ(read_file(d.path() + "/" + name), image) << "the zeros after the log's end are cut off";
+  }
+  {  // the last batch half written over the zeros: torn, the prefix loads
+    TempDir d;
+    std::string torn = image.substr(0, split + kBatchHeaderSize + 9);
+    write_file(d.path() + "/" + name, torn + std::string(image.size() - torn.size(), '\0') + zeros);
+    auto [error, got] = recover_dir(d.path());
+    EXPECT_EQ(error, "");
+    EXPECT_EQ(got, first) << diff(first, got);
+    EXPECT_EQ(read_file(d.path() + "/" + name).size(), split) << "the torn batch and the zeros are cut off";
+    auto [strict_error, strict_got] = recover_dir(d.path(), [](Config& c) { c.aof_load_truncated.store(false); });
+    EXPECT_EQ(strict_error, "") << "after the cut the log is whole";
+  }
+  {  // damage in a batch that has another batch after it stays damage, zeros at the end or not
+    TempDir d;
+    std::string damaged = image + zeros;
+    damaged[split - 3] = static_cast<char>(damaged[split - 3] ^ 0x10);
+    std::string p = d.path() + "/" + name;
+    write_file(p, damaged);
+    auto [error, got] = recover_dir(d.path());
+    EXPECT_NE(error.find(p), std::string::npos) << error;
+    EXPECT_EQ(read_file(p), damaged) << "a refused log is left as it was";
+  }
+  {  // a second life after the zeros were cut writes from the log's end, and recovery reads both
+    TempDir d;
+    write_file(d.path() + "/" + name, image + zeros);
+    Dump want;
+    {
+      LoggedServer s(d.path());
+      ASSERT_EQ(s.wal.recover(&s.progress), "");
+      s.wal.start();
+      s.srv.run({"SET", "second", "life"});
+      EXPECT_TRUE(s.wait_durable());
+      std::string now = read_file(d.path() + "/" + name);
+      ASSERT_GT(s.wal.status().log_size, image.size());
+      EXPECT_EQ(now.substr(0, image.size()), image);
+      EXPECT_NE(now[image.size()], '\0') << "the new batch does not start at the old log's end";
+      EXPECT_GT(now.size(), s.wal.status().log_size) << "no zeros preallocated again";
+      want = dump(s.srv.ks());
+      s.wal.stop();
+    }
+    auto [error, got] = recover_dir(d.path());
+    EXPECT_EQ(error, "");
+    EXPECT_EQ(got, want) << diff(want, got);
+  }
+}
+
+// wal-preallocate 0: plain appends, the file always ends at the log's end.
+TEST(WalEndToEndTest, PreallocateZeroAppendsOnly) {
+  TempDir dir;
+  ASSERT_FALSE(dir.path().empty());
+  LoggedServer s(dir.path());
+  s.srv.state.config.wal_preallocate.store(0);
+  ASSERT_EQ(s.wal.recover(&s.progress), "");
+  s.wal.start();
+  for (int i = 0; i < 10; ++i) {
+    s.srv.run({"SET", "k" + std::to_string(i), "v"});
+    EXPECT_TRUE(s.wait_durable());
+    auto logs = files_with(dir.path(), ".wal");
+    ASSERT_EQ(logs.size(), 1u);
+    EXPECT_EQ(read_file(logs[0]).size(), s.wal.status().log_size);
+  }
+  s.wal.stop();
 }
 
 }  // namespace
