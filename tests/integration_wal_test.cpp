@@ -272,6 +272,9 @@ TEST_F(WalRoundTripTest, Kill9LeavesPreallocatedZerosThatReadAsTheLogsEnd) {
     EXPECT_GE(FileSize(LogPath(s->dir())), log + 256 * 1024) << "no zeros preallocated after the log's end";
   }
   ASSERT_TRUE(s->Kill9());
+  std::string out;
+  EXPECT_EQ(RunTool({"--check-wal", WalDir(s->dir())}, &out), 0) << out;
+  EXPECT_NE(out.find("zeros after it"), std::string::npos) << out;
   ASSERT_TRUE(RestartLoaded(*s));
   EXPECT_EQ(s->LogSinceStart().find("interrupted"), std::string::npos) << s->LogSinceStart();
   {
