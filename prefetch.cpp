@@ -1,6 +1,8 @@
 // Key prefetching for pipelined batches (prefetch.h).
 #include "prefetch.h"
 
+#include <algorithm>
+#include <cstddef>
 #include <cstdint>
 
 #include "db.h"
@@ -12,16 +14,19 @@ namespace {
 constexpr std::size_t kMaxScanArgs = 64;  // see first_args()
 
 // Reads "<prefix><digits>\r\n" at p; advances p past it. False when that is not what is there.
-bool read_length(const char*& p, const char* end, char prefix, std::size_t& value) {
-  if (p == end || *p != prefix) return false;
+// Reads "<prefix><digits>\r\n" at p. Inlined into first_args' loop: as a call it was 48 instructions
+// per length under callgrind, for a header like "*1\r\n".
+[[gnu::always_inline]] inline bool read_length(const char*& p, const char* end, char prefix, std::size_t& value) {
+  if (end - p < 4 || *p != prefix) return false;  // the shortest is "*1\r\n"
   const char* q = p + 1;
+  const char* const stop = q + std::min<std::ptrdiff_t>(end - q, 13);  // 12 digits: far past any length the parser accepts
   std::size_t v = 0;
-  int digits = 0;
-  for (; q < end && *q >= '0' && *q <= '9'; ++q) {
-    if (++digits > 12) return false;  // far past any length the parser accepts
-    v = v * 10 + static_cast<std::size_t>(*q - '0');
+  for (; q < stop; ++q) {
+    unsigned d = static_cast<unsigned char>(*q) - unsigned{'0'};
+    if (d > 9) break;
+    v = v * 10 + d;
   }
-  if (digits == 0 || end - q < 2 || q[0] != '\r' || q[1] != '\n') return false;
+  if (q == p + 1 || q - p > 13 || end - q < 2 || q[0] != '\r' || q[1] != '\n') return false;
   p = q + 2;
   value = v;
   return true;
@@ -50,17 +55,19 @@ std::size_t first_args(const char* data, std::size_t len, std::string_view* out,
   return found;
 }
 
-void prefetch_keys(const Keyspace& ks, int db, const char* data, std::size_t len) {
+std::size_t prefetch_keys(const Keyspace& ks, int db, const char* data, std::size_t len) {
   std::string_view keys[kPrefetchBatch];
   const std::size_t found = first_args(data, len, keys, kPrefetchBatch);
-  uint64_t hashes[kPrefetchBatch];
   std::size_t n = 0;
   for (std::size_t i = 0; i < found; ++i)  // requests with no argument (PING, EXEC...) have no key
-    if (!keys[i].empty()) hashes[n++] = hash_bytes(keys[i].data(), keys[i].size());
-  if (n < 2) return;  // a lone request gains nothing: its lookup comes right away
+    if (!keys[i].empty()) keys[n++] = keys[i];
+  if (n < 2) return 0;  // a lone request gains nothing: its lookup comes right away
+  uint64_t hashes[kPrefetchBatch];
+  for (std::size_t i = 0; i < n; ++i) hashes[i] = hash_bytes(keys[i].data(), keys[i].size());
   for (std::size_t i = 0; i < n; ++i) ks.prefetch_shard(hashes[i]);
   for (std::size_t i = 0; i < n; ++i) ks.prefetch_slot(hashes[i], db);
   for (std::size_t i = 0; i < n; ++i) ks.prefetch_bucket(hashes[i], db);
+  return n;
 }
 
 }  // namespace tally

@@ -390,8 +390,11 @@ std::size_t Worker::run_commands(Client& c, const char* data, std::size_t len) {
       c.read_paused = true;
       break;
     }
-    if (ran++ % kPrefetchBatch == 0)
-      prefetch_keys(*state_.keyspace, c.db.load(std::memory_order_relaxed), data + pos, len - pos);
+    if (ran++ % kPrefetchBatch == 0) {
+      if (c.prefetch_idle > 0) --c.prefetch_idle;
+      else if (prefetch_keys(*state_.keyspace, c.db.load(std::memory_order_relaxed), data + pos, len - pos) == 0)
+        c.prefetch_idle = kPrefetchIdleBatches;
+    }
     ParserLimits limits;
     limits.max_bulk_len = state_.config.proto_max_bulk_len.load(std::memory_order_relaxed);
     limits.authenticated = c.authenticated;

@@ -55,6 +55,31 @@ TEST(FirstArgsTest, TakesAtMostMaxRequests) {
   EXPECT_EQ(args_of(buf, 3), (std::vector<std::string>{"k0", "k1", "k2"}));
 }
 
+// The lengths are read up to 12 digits, and a header needs its digits and CRLF whole.
+TEST(FirstArgsTest, LengthsAtTheirLimits) {
+  EXPECT_EQ(args_of("*2\r\n$3\r\nGET\r\n$000000000003\r\nfoo\r\n"), std::vector<std::string>{"foo"}) << "12 digits";
+  EXPECT_TRUE(args_of("*2\r\n$3\r\nGET\r\n$0000000000003\r\nfoo\r\n").empty()) << "13 digits";
+  EXPECT_TRUE(args_of("*2\r").empty());
+  EXPECT_TRUE(args_of("*\r\n").empty()) << "no digits";
+  EXPECT_TRUE(args_of("*2\r\r$3\r\nGET\r\n$3\r\nfoo\r\n").empty()) << "CR not followed by LF";
+}
+
+// prefetch_keys says how many keys it prefetched: none for fewer than two (the worker then leaves the
+// connection's next batches unscanned for a while).
+TEST(PrefetchKeysTest, CountsTheKeysItPrefetched) {
+  Keyspace ks(16, 8);
+  const std::string get = "*2\r\n$3\r\nGET\r\n$3\r\nfoo\r\n", ping = "*1\r\n$4\r\nPING\r\n";
+  EXPECT_EQ(prefetch_keys(ks, 0, get.data(), get.size()), 0u) << "one key";
+  std::string pings;
+  for (int i = 0; i < 16; ++i) pings += ping;
+  EXPECT_EQ(prefetch_keys(ks, 0, pings.data(), pings.size()), 0u) << "no keys";
+  std::string mixed = ping + get + ping + get + get;
+  EXPECT_EQ(prefetch_keys(ks, 0, mixed.data(), mixed.size()), 3u);
+  std::string many;
+  for (int i = 0; i < 40; ++i) many += get;
+  EXPECT_EQ(prefetch_keys(ks, 0, many.data(), many.size()), kPrefetchBatch);
+}
+
 // Prefetching reads the keyspace without locks: run it over keys present and absent, in a database
 // other than 0, while the tables grow, and check that nothing it touches changes.
 TEST(PrefetchKeysTest, LeavesTheKeyspaceAsItWas) {
