@@ -114,14 +114,14 @@ ZNode* ZSet::alloc_node(std::string_view member, double score, uint32_t hcode) {
   ZNode* n = new (mem) ZNode{};
   n->hnode.hcode = hcode;
   n->score = score;
-  n->len = static_cast<uint32_t>(member.size());
+  n->hnode.aux = static_cast<uint32_t>(member.size());
   if (!member.empty()) std::memcpy(n + 1, member.data(), member.size());
   node_bytes_ += alloc_size(member.size());
   return n;
 }
 
 void ZSet::free_node(ZNode* n) {
-  node_bytes_ -= alloc_size(n->len);
+  node_bytes_ -= alloc_size(n->len());
   std::free(n);
 }
 
