@@ -52,7 +52,7 @@ struct Client {
   bool close_after_reply = false;   // QUIT, protocol error
   bool want_write = false;          // EPOLLOUT armed: the socket's send buffer was full
   bool closed = false;              // closed by its worker; freed when the current event batch ends
-  int prefetch_idle = 0;  // batches left before the worker scans this connection's input for keys again (prefetch.h)
+  int prefetch_idle = 0;            // batches before the worker scans this input for keys again (prefetch.h)
   bool reply_pending = false;       // ran commands this pass: the worker sends its replies before waiting
   uint64_t durable_wait = 0;        // appendfsync always: `out` leaves once the log is durable up to here
   // Output back-pressure (client-output-buffer-limit normal): while the output counted against the
