@@ -176,15 +176,16 @@ void Wal::preallocate(uint64_t end) {
   uint64_t chunk = static_cast<uint64_t>(cfg_.wal_preallocate.load());
   if (end <= zeroed_end_) return;
   zeroed_end_ = end;  // the batch just written extended the file to here
-  if (chunk == 0) return;
+  if (chunk == 0 || end < no_prealloc_until_) return;
   static const char kZeros[64 * 1024] = {};
   uint64_t to = end + chunk;
   for (uint64_t at = end; at < to;) {
     std::size_t n = static_cast<std::size_t>(std::min<uint64_t>(sizeof kZeros, to - at));
     ssize_t w = ::pwrite(fd_, kZeros, n, static_cast<off_t>(at));
     if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) {  // disk full, say: no zeros ahead, plain appends until the next try
+    if (w <= 0) {  // disk full, say: plain appends until the log has grown by a chunk, then a new try
       if (::ftruncate(fd_, static_cast<off_t>(end)) != 0) {}
+      no_prealloc_until_ = end + chunk;
       return;
     }
     at += static_cast<uint64_t>(w);
@@ -438,6 +439,7 @@ bool Wal::open_log(uint64_t gen) {
   gen_.store(gen);
   log_size_.store(static_cast<uint64_t>(st.st_size));
   zeroed_end_ = static_cast<uint64_t>(st.st_size);  // zeros come with the first batch (preallocate)
+  no_prealloc_until_ = 0;
   return true;
 }
 

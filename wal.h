@@ -174,6 +174,7 @@ class Wal final : public LogSink {
   std::atomic<uint64_t> durable_{1};
   std::atomic<uint64_t> log_size_{0};  // where the log's last batch ends (the file may go on in zeros)
   uint64_t zeroed_end_ = 0;  // the file's length: zeros from log_size_ up to here (under log_mu_)
+  uint64_t no_prealloc_until_ = 0;  // after a failed preallocation: none before the log reaches this
   std::atomic<uint64_t> snapshot_size_{0};
   std::atomic<uint64_t> fsyncs_{0}, batches_{0};
 
