@@ -30,8 +30,15 @@ class BlockRegistry {
   // Called with (worker, client, client id) for each waiter of a signalled key; set by the server.
   std::function<void(int, Client*, uint64_t)> notify;
 
-  void add(Client* c, uint64_t id, int worker, std::span<const std::string> keys);
+  void add(Client* c, uint64_t id, int worker, int db, std::span<const std::string> keys);
+  // Forgets c's registrations; for each key, wakes the next waiter in c's database, which may have
+  // left the key's elements to c (has_earlier_waiter).
   void remove(Client* c, std::span<const std::string> keys);
+  // Whether `key` has a waiter in database `db` that blocked before c (any such waiter when c does
+  // not wait for `key`): a blocking pop that finds the key filled leaves it to that waiter, so that
+  // the clients blocked on a key are served in the order they blocked, as Redis serves them, also
+  // when they belong to different workers (each re-runs its own clients, in any order).
+  bool has_earlier_waiter(std::string_view key, int db, const Client* c) const;
   // Wakes the waiters of `key` (any database: they re-check their own).
   void signal(std::string_view key);
   // Wakes every waiter (SWAPDB, FLUSHALL, ...).
@@ -44,6 +51,7 @@ class BlockRegistry {
     Client* client;
     uint64_t id;
     int worker;
+    int db;  // the client's database when it blocked (a blocked client cannot SELECT)
   };
   mutable std::mutex mu_;  // guards by_key_
   std::unordered_map<std::string, std::vector<Waiter>> by_key_;

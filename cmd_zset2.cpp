@@ -14,6 +14,7 @@
 
 #include "commands.h"
 #include "cmd_zset.h"
+#include "state.h"
 #include "zset.h"
 
 namespace tally {
@@ -140,13 +141,16 @@ void cmd_zpopmax(Ctx& c) { zpop_generic(c, true); }
 
 // Pops from the first of `keys` that holds a sorted set and replies. Returns false, having written
 // nothing, when none does; true when it replied (the pop, or WRONGTYPE for the first key of another
-// type met before a sorted set).
-bool try_pop_blocking_keys(Ctx& c, std::span<const std::string_view> keys, bool max, int64_t count, PopShape shape) {
+// type met before a sorted set). A blocking pop (`fair`) passes over a key that a client blocked
+// before it still waits for (BlockRegistry::has_earlier_waiter): that client is served first.
+bool try_pop_blocking_keys(Ctx& c, std::span<const std::string_view> keys, bool max, int64_t count, PopShape shape,
+                           bool fair) {
   Txn t(c.ks(), c.db(), keys);
   for (std::size_t i = 0; i < keys.size(); ++i) {
     ZSet* z;
     if (!zset_lookup(c, t, i, true, &z)) return true;
     if (!z) continue;
+    if (fair && c.server.blocking.has_earlier_waiter(keys[i], c.db(), &c.client)) continue;
     pop_and_reply(c, t, i, z, max, count, shape);
     return true;
   }
@@ -178,7 +182,7 @@ void bzpop_generic(Ctx& c, bool max) {
   int64_t deadline;
   if (!parse_timeout(c, c.arg(c.argc() - 1), &deadline)) return;
   std::span<const std::string_view> keys = c.argv.subspan(1, c.argc() - 2);
-  if (!try_pop_blocking_keys(c, keys, max, 1, PopShape::kKeyFlat)) c.block_on(keys, deadline);
+  if (!try_pop_blocking_keys(c, keys, max, 1, PopShape::kKeyFlat, true)) c.block_on(keys, deadline);
 }
 
 void cmd_bzpopmin(Ctx& c) { bzpop_generic(c, false); }
@@ -223,7 +227,7 @@ bool parse_mpop(Ctx& c, std::size_t numkeys_idx, MpopArgs* a) {
 void cmd_zmpop(Ctx& c) {
   MpopArgs a;
   if (!parse_mpop(c, 1, &a)) return;
-  if (!try_pop_blocking_keys(c, a.keys, a.max, a.count, PopShape::kKeyNested)) c.out.null_array();
+  if (!try_pop_blocking_keys(c, a.keys, a.max, a.count, PopShape::kKeyNested, false)) c.out.null_array();
 }
 
 // BZMPOP timeout numkeys key [key ...] MIN|MAX [COUNT count]: the timeout is checked last, as in Redis.
@@ -231,7 +235,7 @@ void cmd_bzmpop(Ctx& c) {
   MpopArgs a;
   int64_t deadline;
   if (!parse_mpop(c, 2, &a) || !parse_timeout(c, c.arg(1), &deadline)) return;
-  if (!try_pop_blocking_keys(c, a.keys, a.max, a.count, PopShape::kKeyNested)) c.block_on(a.keys, deadline);
+  if (!try_pop_blocking_keys(c, a.keys, a.max, a.count, PopShape::kKeyNested, true)) c.block_on(a.keys, deadline);
 }
 
 // ---- ZRANDMEMBER ----

@@ -528,7 +528,7 @@ void Worker::park(Client& c) {
   blocked_.push_back(&c);
   stats_.blocked_clients.fetch_add(1, std::memory_order_relaxed);
   if (c.block.deadline_ms > 0) stats_.blocked_with_timeout.fetch_add(1, std::memory_order_relaxed);
-  state_.blocking.add(&c, c.id, index_, c.block.keys);
+  state_.blocking.add(&c, c.id, index_, c.db.load(std::memory_order_relaxed), c.block.keys);
   enqueue_ready(&c, c.id);
 }
 
