@@ -178,17 +178,14 @@ void Wal::preallocate(uint64_t end) {
   zeroed_end_ = end;  // the batch just written extended the file to here
   if (chunk == 0 || end < no_prealloc_until_) return;
   static const char kZeros[64 * 1024] = {};
-  uint64_t to = end + chunk;
-  for (uint64_t at = end; at < to;) {
+  const uint64_t to = end + chunk;
+  for (uint64_t at = end; at < to; at += sizeof kZeros) {
     std::size_t n = static_cast<std::size_t>(std::min<uint64_t>(sizeof kZeros, to - at));
-    ssize_t w = ::pwrite(fd_, kZeros, n, static_cast<off_t>(at));
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) {  // disk full, say: plain appends until the log has grown by a chunk, then a new try
+    if (!pwrite_all(fd_, kZeros, n, at)) {  // disk full, say: plain appends until the log has grown by a chunk
       if (::ftruncate(fd_, static_cast<off_t>(end)) != 0) {}
       no_prealloc_until_ = end + chunk;
       return;
     }
-    at += static_cast<uint64_t>(w);
   }
   zeroed_end_ = to;
 }

@@ -1474,6 +1474,15 @@ std::pair<std::string, Dump> recover_dir(const std::string& dir, const std::func
   return {e, dump(ks)};
 }
 
+// Recovers `dir` (recover_dir) and checks that it succeeds with exactly `want`.
+::testing::AssertionResult recovers_to(const std::string& dir, const Dump& want,
+                                       const std::function<void(Config&)>& configure = {}) {
+  auto [error, got] = recover_dir(dir, configure);
+  if (!error.empty()) return ::testing::AssertionFailure() << "recovery failed: " << error;
+  if (got != want) return ::testing::AssertionFailure() << diff(want, got);
+  return ::testing::AssertionSuccess();
+}
+
 TEST(WalEndToEndTest, RecoverAfterCommandsAndRewriteEqualsTheServer) {
   TempDir dir;
   ASSERT_FALSE(dir.path().empty());
@@ -1508,13 +1517,9 @@ TEST(WalEndToEndTest, RecoverAfterCommandsAndRewriteEqualsTheServer) {
   ASSERT_GT(want.size(), 5u);
   EXPECT_EQ(files_with(dir.path(), ".snap").size(), 1u);
   EXPECT_EQ(files_with(dir.path(), ".wal").size(), 1u) << "the log before the rewrite is removed";
-  auto [error, got] = recover_dir(dir.path());
-  EXPECT_EQ(error, "");
-  EXPECT_EQ(got, want) << diff(want, got);
+  EXPECT_TRUE(recovers_to(dir.path(), want));
   // Recovering twice (nothing was cut off) gives the same again.
-  auto [error2, got2] = recover_dir(dir.path());
-  EXPECT_EQ(error2, "");
-  EXPECT_EQ(got2, want) << diff(want, got2);
+  EXPECT_TRUE(recovers_to(dir.path(), want));
 }
 
 // Clients writing on four threads while the log is compacted three times: recovery (the newest
@@ -1538,9 +1543,7 @@ TEST(WalEndToEndTest, ConcurrentClientsDuringRewritesRecoverExactly) {
     want = dump(s.srv.ks());
   }
   ASSERT_GT(want.size(), 5u);
-  auto [error, got] = recover_dir(dir.path());
-  EXPECT_EQ(error, "");
-  EXPECT_EQ(got, want) << diff(want, got);
+  EXPECT_TRUE(recovers_to(dir.path(), want));
 }
 
 // Leader sync: threads standing in for workers write and fdatasync the log themselves, concurrently
@@ -1593,9 +1596,7 @@ TEST(WalEndToEndTest, ConcurrentLeadersDuringRewritesRecoverExactly) {
   }
   EXPECT_GT(leads, 10u);
   ASSERT_GT(want.size(), 5u);
-  auto [error, got] = recover_dir(dir.path());
-  EXPECT_EQ(error, "");
-  EXPECT_EQ(got, want) << diff(want, got);
+  EXPECT_TRUE(recovers_to(dir.path(), want));
 }
 
 TEST(WalEndToEndTest, RecoverWithoutRewriteAndAfterRestartedLogging) {
@@ -1624,9 +1625,7 @@ TEST(WalEndToEndTest, RecoverWithoutRewriteAndAfterRestartedLogging) {
     s.wal.stop();
     want = dump(s.srv.ks());
   }
-  auto [error, got] = recover_dir(dir.path());
-  EXPECT_EQ(error, "");
-  EXPECT_EQ(got, want) << diff(want, got);
+  EXPECT_TRUE(recovers_to(dir.path(), want));
 }
 
 // Builds a log of two parts on disk: batches for `first`, then (after they are durable) one batch for
@@ -1670,9 +1669,7 @@ TEST(WalEndToEndTest, TornLastBatchRecoversThePrefix) {
   std::string image = read_file(log);
   ASSERT_GT(image.size(), split + kBatchHeaderSize);
   {
-    auto [error, got] = recover_dir(base.path());
-    ASSERT_EQ(error, "");
-    ASSERT_EQ(got, all) << diff(all, got);
+    ASSERT_TRUE(recovers_to(base.path(), all));
   }
   std::string name = std::filesystem::path(log).filename().string();
   // Cut inside the last batch's header, at its payload's start, and just before its end.
@@ -1681,9 +1678,7 @@ TEST(WalEndToEndTest, TornLastBatchRecoversThePrefix) {
     SCOPED_TRACE("cut at " + std::to_string(cut) + " of " + std::to_string(image.size()));
     TempDir d;
     write_file(d.path() + "/" + name, image.substr(0, cut));
-    auto [error, got] = recover_dir(d.path());
-    EXPECT_EQ(error, "");
-    EXPECT_EQ(got, first) << diff(first, got);
+    EXPECT_TRUE(recovers_to(d.path(), first));
     struct stat st {};
     ::stat((d.path() + "/" + name).c_str(), &st);
     EXPECT_EQ(static_cast<uint64_t>(st.st_size), split) << "the torn tail is cut off";
@@ -1692,9 +1687,7 @@ TEST(WalEndToEndTest, TornLastBatchRecoversThePrefix) {
   {
     TempDir d;
     write_file(d.path() + "/" + name, image.substr(0, split) + std::string(image.size() - split, '\0'));
-    auto [error, got] = recover_dir(d.path());
-    EXPECT_EQ(error, "");
-    EXPECT_EQ(got, first) << diff(first, got);
+    EXPECT_TRUE(recovers_to(d.path(), first));
   }
 }
 
@@ -1781,9 +1774,7 @@ TEST(WalEndToEndTest, WritesAfterATornTailRecovery) {
     s.wal.stop();
     want = dump(s.srv.ks());
   }
-  auto [error, got] = recover_dir(base.path());
-  EXPECT_EQ(error, "");
-  EXPECT_EQ(got, want) << diff(want, got);
+  EXPECT_TRUE(recovers_to(base.path(), want));
 }
 
 // The writer keeps wal-preallocate bytes of zeros after the log's end (so that an fdatasync does not
@@ -1802,18 +1793,14 @@ TEST(WalEndToEndTest, PreallocatedZerosAfterTheLastBatchAreTheLogsEnd) {
   {  // whole batches, then zeros: everything, and the file cut to the log's end
     TempDir d;
     write_file(d.path() + "/" + name, image + zeros);
-    auto [error, got] = recover_dir(d.path(), [](Config& c) { c.aof_load_truncated.store(false); });  // not torn
-    EXPECT_EQ(error, "");
-    EXPECT_EQ(got, all) << diff(all, got);
+    EXPECT_TRUE(recovers_to(d.path(), all, [](Config& c) { c.aof_load_truncated.store(false); }));  // not torn
     EXPECT_EQ(read_file(d.path() + "/" + name), image) << "the zeros after the log's end are cut off";
   }
   {  // the last batch half written over the zeros: torn, the prefix loads
     TempDir d;
     std::string torn = image.substr(0, split + kBatchHeaderSize + 9);
     write_file(d.path() + "/" + name, torn + std::string(image.size() - torn.size(), '\0') + zeros);
-    auto [error, got] = recover_dir(d.path());
-    EXPECT_EQ(error, "");
-    EXPECT_EQ(got, first) << diff(first, got);
+    EXPECT_TRUE(recovers_to(d.path(), first));
     EXPECT_EQ(read_file(d.path() + "/" + name).size(), split) << "the torn batch and the zeros are cut off";
     auto [strict_error, strict_got] = recover_dir(d.path(), [](Config& c) { c.aof_load_truncated.store(false); });
     EXPECT_EQ(strict_error, "") << "after the cut the log is whole";
@@ -1846,9 +1833,7 @@ TEST(WalEndToEndTest, PreallocatedZerosAfterTheLastBatchAreTheLogsEnd) {
       want = dump(s.srv.ks());
       s.wal.stop();
     }
-    auto [error, got] = recover_dir(d.path());
-    EXPECT_EQ(error, "");
-    EXPECT_EQ(got, want) << diff(want, got);
+    EXPECT_TRUE(recovers_to(d.path(), want));
   }
 }
 
