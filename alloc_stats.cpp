@@ -65,6 +65,12 @@ uint64_t used_bytes() { return clamp(g_used.load(std::memory_order_relaxed)); }
 uint64_t used_bytes_here() { return clamp(g_used.load(std::memory_order_relaxed) + t_delta); }
 #endif
 
+#if TALLY_ALLOC_SANITIZER
+void count(int64_t) {}  // the sanitizer's own figures are used; the slab is not (slab.cpp)
+#else
+void count(int64_t bytes) { note(bytes); }
+#endif
+
 void lazyfree_queued(std::size_t bytes) {
   g_lazy_bytes.fetch_add(static_cast<int64_t>(bytes), std::memory_order_relaxed);
   g_lazy_objects.fetch_add(1, std::memory_order_relaxed);

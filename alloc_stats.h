@@ -28,6 +28,10 @@ uint64_t used_bytes();
 // allocations, so a thread can measure what a deletion it just made freed.
 uint64_t used_bytes_here();
 
+// Adds bytes (negative: subtracts) allocated outside malloc: the slab heap's slots (slab.h), which
+// count as allocated while they are handed out, as a malloc'd block counts its usable size.
+void count(int64_t bytes);
+
 // Values being freed on the background queue (db.cpp hands big hashes and sorted sets there): they
 // still count in used_bytes() until the job runs, so eviction subtracts them ("not counted for
 // evict") instead of evicting more keys while the memory is already on its way out.

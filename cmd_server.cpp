@@ -18,6 +18,7 @@
 
 #include "acl.h"
 #include "commands.h"
+#include "slab.h"
 #include "state.h"
 
 namespace tally {
@@ -465,7 +466,7 @@ void memory_usage(Ctx& c) {
   Txn txn(c.ks(), c.db(), key);
   const Entry* e = txn.peek(0);
   if (!e) return c.out.null();
-  std::size_t bytes = malloc_size(sizeof(Entry) + e->key_len) + sizeof(void*);
+  std::size_t bytes = small_alloc_size(sizeof(Entry) + e->key_len) + sizeof(void*);
   if (e->value_type() != ValueType::kString) bytes += object_ops(e->value_type()).memory(e->v.object);
   else if (e->encoding() == Encoding::kRaw) bytes += malloc_size(e->v.raw.cap);
   c.out.integer(static_cast<int64_t>(bytes));

@@ -10,6 +10,7 @@
 #include "alloc_stats.h"
 #include "commands.h"
 #include "evict.h"
+#include "slab.h"
 #include "thread_pool.h"
 
 namespace tally {
@@ -194,7 +195,7 @@ std::string_view string_value(const Entry* e, char (&buf)[24]) {
 }
 
 Entry* alloc_entry(std::string_view key, uint32_t hcode) {
-  void* mem = xmalloc(sizeof(Entry) + key.size());
+  void* mem = small_alloc(sizeof(Entry) + key.size());
   Entry* e = new (mem) Entry{};
   e->node.hcode = hcode;
   e->node.aux = kNoTtl;
@@ -208,7 +209,7 @@ Entry* alloc_entry(std::string_view key, uint32_t hcode) {
 
 void free_entry(Entry* e) {
   free_value(e);
-  std::free(e);
+  small_free(e, sizeof(Entry) + e->key_len);
 }
 
 int64_t now_us() {
@@ -590,7 +591,7 @@ bool Txn::rename(std::size_t from, std::size_t to) {
   moved->enc = e->enc;
   moved->lru = e->lru;
   moved->v = e->v;  // the value's ownership moves with the bytes
-  std::free(e);     // only the old header: its value now belongs to `moved`
+  small_free(e, sizeof(Entry) + e->key_len);  // only the old header: its value now belongs to `moved`
   attach_entry(slot(to, db_), moved, when);
   mark(from, db_, kMarkValue);
   mark(to, db_, kMarkValue);

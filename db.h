@@ -68,7 +68,8 @@ inline constexpr uint32_t kNoTtl = TtlHeap::kNoPos;
 inline constexpr std::size_t kEmbMax = 15;  // longest string value stored inside the entry
 
 // A keyspace entry: linked into its DbSlot's table and, with a TTL, into the slot's heap.
-// The key's bytes follow the struct in the same allocation. String values of up to kEmbMax bytes,
+// The key's bytes follow the struct in the same allocation (small_alloc, slab.h: with a key of up to
+// 216 bytes, a slot of the slab heap). String values of up to kEmbMax bytes,
 // and integers, live inside the entry; longer strings in one malloc'd block it owns.
 // Only free_entry() frees an Entry, and only DbSlot-level code in db.cpp calls it.
 struct Entry {

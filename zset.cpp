@@ -11,6 +11,7 @@
 
 #include "db.h"
 #include "intrusive.h"
+#include "slab.h"
 
 namespace tally {
 namespace {
@@ -26,7 +27,7 @@ uint32_t member_hash(std::string_view member) {
   return static_cast<uint32_t>(hash_bytes(member.data(), member.size()));
 }
 
-std::size_t alloc_size(std::size_t len) { return (sizeof(ZNode) + len + 15) & ~std::size_t{15}; }
+std::size_t alloc_size(std::size_t len) { return small_alloc_size(sizeof(ZNode) + len); }
 
 // True when (score, member) sorts strictly before node n.
 bool before(double score, std::string_view member, const ZNode* n) {
@@ -103,14 +104,14 @@ ZSet::~ZSet() {
   // The table links every node exactly once, so its chain is the cheapest way to visit them all.
   for (HNode* h = table_.release_all(); h;) {
     HNode* next = h->next;
-    std::free(znode_of_h(h));
+    ZNode* n = znode_of_h(h);
+    small_free(n, sizeof(ZNode) + n->len());
     h = next;
   }
 }
 
 ZNode* ZSet::alloc_node(std::string_view member, double score, uint32_t hcode) {
-  void* mem = std::malloc(sizeof(ZNode) + member.size());
-  if (!mem) throw std::bad_alloc();
+  void* mem = small_alloc(sizeof(ZNode) + member.size());
   ZNode* n = new (mem) ZNode{};
   n->hnode.hcode = hcode;
   n->score = score;
@@ -122,7 +123,7 @@ ZNode* ZSet::alloc_node(std::string_view member, double score, uint32_t hcode) {
 
 void ZSet::free_node(ZNode* n) {
   node_bytes_ -= alloc_size(n->len());
-  std::free(n);
+  small_free(n, sizeof(ZNode) + n->len());
 }
 
 ZSet* ZSet::clone() const {

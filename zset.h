@@ -5,8 +5,8 @@
 // prefix, the shorter member first when one is a prefix of the other. -0.0 and 0.0 compare equal (the
 // score is stored exactly as given). NaN is never stored: callers reject it before calling.
 //
-// Ownership: each member is one ZNode allocation (header + member bytes), linked into both the table
-// and the tree. Only ZSet::remove() and ~ZSet() free a ZNode. A ZNode* stays valid until that node is
+// Ownership: each member is one ZNode allocation (header + member bytes, from small_alloc: slab.h),
+// linked into both the table and the tree. Only ZSet::remove() and ~ZSet() free a ZNode. A ZNode* stays valid until that node is
 // removed or the set destroyed; update_score() keeps the node (no allocation, pointer stays valid).
 //
 // Thread-safety: none. The key's shard lock guards every call.
@@ -23,15 +23,16 @@
 namespace tally {
 
 struct ZNode {
-  // First, beside the tree links: a descent reads both at every level, and with the node 16-byte
-  // aligned they then share a cache line three times in four (the score after the hash links did
-  // once in four).
+  // First, beside the tree links: a descent reads both at every level, and wherever the node starts
+  // in a cache line (at a multiple of 8, in its slab slot) they then share the line three times in
+  // four (the score after the hash links did once in four).
   double score;
   AvlNode tree;   // linked into ZSet's tree
   // Linked into ZSet's table; hnode.hcode = low 32 bits of hash_bytes(member), and hnode.aux (which
   // the table leaves to its owner) the member's length. The member's bytes follow the struct in the
   // same allocation. A length field of its own made the node 64 bytes, and a 13-byte member then
-  // took a 96-byte malloc chunk instead of an 80-byte one (bench/memory.py's sorted set).
+  // took an 80-byte slab slot (a 96-byte malloc chunk before the slab) instead of a 72-byte one
+  // (bench/memory.py's sorted set).
   HNode hnode;
 
   uint32_t len() const { return hnode.aux; }
@@ -51,7 +52,7 @@ class ZSet {
 
   std::size_t size() const { return table_.size(); }
   bool empty() const { return size() == 0; }
-  // Bytes owned: every node allocation rounded up to 16, the table's buckets and the ZSet itself.
+  // Bytes owned: every node's slot (small_alloc_size), the table's buckets and the ZSet itself.
   std::size_t memory_bytes() const;
 
   // The node of `member`, or nullptr if absent. O(1).
@@ -110,7 +111,7 @@ class ZSet {
 
   mutable HashTable table_;  // lookups do rehash steps, so const finds still touch it
   AvlNode* root_ = nullptr;
-  std::size_t node_bytes_ = 0;  // sum of node allocations, each rounded up to 16
+  std::size_t node_bytes_ = 0;  // sum of the nodes' small_alloc_size
 };
 
 // Three-way comparison of members in Redis order (memcmp, then shorter first): <0, 0, >0.

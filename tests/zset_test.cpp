@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "db.h"
+#include "slab.h"
 
 namespace tally {
 namespace {
@@ -332,9 +333,10 @@ TEST(ZSetTest, MemoryAccounting) {
   const std::size_t empty = z.memory_bytes();
   ZNode* n = z.insert(std::string(10, 'x'), 1);
   const std::size_t one = z.memory_bytes();
-  EXPECT_GE(one - empty, (sizeof(ZNode) + 10 + 15) / 16 * 16);
+  EXPECT_GE(one - empty, small_alloc_size(sizeof(ZNode) + 10));
+  EXPECT_GE(small_alloc_size(sizeof(ZNode) + 10), sizeof(ZNode) + 10);
   z.remove(n);
-  EXPECT_LE(z.memory_bytes(), one - (sizeof(ZNode) + 10 + 15) / 16 * 16);
+  EXPECT_LE(z.memory_bytes(), one - small_alloc_size(sizeof(ZNode) + 10));
   for (int i = 0; i < 10000; ++i) z.insert("member:" + std::to_string(i), i);
   EXPECT_GE(z.memory_bytes(), 10000 * (sizeof(ZNode) + 10));
 }

@@ -1,0 +1,97 @@
+// Exact-size memory for the keyspace's small objects: string entries (db.cpp) and sorted-set nodes
+// (zset.cpp), each a fixed header plus its key or member bytes.
+//
+// Why: glibc's malloc puts an 8-byte header before every block and rounds blocks to 16 bytes, so a
+// 56-byte entry (40-byte header + a 16-byte key, a 3-byte value inline) takes a 64-byte chunk and a
+// 69-byte sorted-set node an 80-byte one. A slab serves each request from a page of equal slots rounded
+// only to 8 bytes, with no per-object header: 56 and 72 bytes (docs/performance.md, "Memory").
+//
+// How: memory comes from the kernel in 2 MiB regions cut into 64 KiB pages aligned to their size, so
+// the page of any slot is its address rounded down, and the page's header (its first 64 bytes) says
+// which arena and size it belongs to. A page holds slots of one size (a multiple of kGranule up to
+// kMaxSize); an arena keeps, per size, the list of its pages that have a free slot. Each thread
+// allocates from one arena (threads are spread over kArenas), so two workers rarely share a lock; a
+// free goes to the arena of the slot's page, from whichever thread. A page whose last slot is freed goes
+// back to the heap's pool of empty pages, unless it is its arena's only page of that size with room
+// (so one object created and deleted in a loop does not take and return a page each time); the pool
+// keeps kKeepEmptyPages of them ready, and past that gives each page's memory back to the kernel
+// (MADV_DONTNEED) while keeping its addresses for reuse.
+//
+// Ownership: the heap owns its regions and unmaps them when destroyed, so every object must have been
+// freed by then; the process's heap (small_alloc) is never destroyed.
+//
+// Thread-safety: alloc() and free() may be called from any thread at any time. Each arena has its own
+// mutex; the page pool and regions have one of the heap's (taken after an arena's, never before).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <mutex>
+#include <vector>
+
+namespace tally {
+
+class SlabHeap {
+ public:
+  static constexpr std::size_t kGranule = 8;
+  static constexpr std::size_t kMaxSize = 256;  // larger objects: malloc (small_alloc)
+  static constexpr std::size_t kPageSize = 64 * 1024;
+  static constexpr std::size_t kRegionPages = 32;  // 2 MiB mapped at a time
+  static constexpr std::size_t kKeepEmptyPages = 32;
+  static constexpr int kArenas = 16;
+
+  SlabHeap();
+  ~SlabHeap();  // unmaps every region
+  SlabHeap(const SlabHeap&) = delete;
+  SlabHeap& operator=(const SlabHeap&) = delete;
+
+  // A block of at least n bytes, 8-byte aligned. REQUIRES: 0 < n <= kMaxSize. Throws std::bad_alloc
+  // when the kernel gives no more memory.
+  void* alloc(std::size_t n);
+  // REQUIRES: p came from this heap's alloc() and was not freed since.
+  void free(void* p);
+
+  // The bytes an n-byte request takes (its slot).
+  static constexpr std::size_t slot_size(std::size_t n) { return (n + kGranule - 1) / kGranule * kGranule; }
+
+  struct Stats {
+    std::size_t mapped_bytes = 0;    // regions taken from the kernel
+    std::size_t pages_in_use = 0;    // pages holding at least one slot or kept for one (not in the pool)
+    std::size_t pool_pages = 0;      // empty pages ready for reuse
+    std::size_t slot_bytes = 0;      // slots handed out and not freed
+  };
+  Stats stats() const;
+
+ private:
+  struct Page;
+  struct Arena;
+  static constexpr std::size_t kClasses = kMaxSize / kGranule + 1;  // index: slot size / kGranule
+
+  Arena& my_arena();
+  Page* take_page(Arena* arena, std::size_t slot);  // REQUIRES: arena->mu held
+  void give_back(Page* page);                       // REQUIRES: no arena lock held
+
+  Arena* arenas_;  // [kArenas]
+
+  mutable std::mutex pages_mu_;  // guards everything below
+  std::vector<std::pair<void*, std::size_t>> regions_;  // what to unmap
+  char* region_next_ = nullptr;  // the next page never used, in the newest region
+  char* region_end_ = nullptr;
+  Page* pool_ = nullptr;          // empty pages, linked through Page::next
+  std::size_t pool_pages_ = 0;
+  std::size_t pages_in_use_ = 0;
+};
+
+// The process's allocator for entries and sorted-set nodes: requests up to SlabHeap::kMaxSize come
+// from one process-wide SlabHeap and count their slot in used_memory (alloc_stats); larger ones, and
+// every request in sanitizer builds (so that AddressSanitizer still sees each object), from malloc.
+// small_free must be given the n that small_alloc was.
+void* small_alloc(std::size_t n);  // throws std::bad_alloc
+void small_free(void* p, std::size_t n);
+// The bytes an n-byte small_alloc is charged (MEMORY USAGE, ZSet::memory_bytes).
+std::size_t small_alloc_size(std::size_t n);
+// Whether small_alloc serves requests of up to SlabHeap::kMaxSize from the slab (false in sanitizer
+// builds).
+bool small_alloc_uses_slab();
+
+}  // namespace tally
