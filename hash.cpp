@@ -11,6 +11,7 @@
 #include <string>
 
 #include "config.h"
+#include "slab.h"
 
 namespace tally {
 namespace {
@@ -86,7 +87,8 @@ HashObject::~HashObject() {
   HNode* n = table_->table.release_all();
   while (n) {
     HNode* next = n->next;
-    std::free(field_of(n));  // not free_field(): the table is already empty
+    HashField* f = field_of(n);
+    small_free(f, f->alloc_size());  // not free_field(): the table is already empty
     n = next;
   }
 }
@@ -275,8 +277,7 @@ void HashObject::update_field(HashField* f, std::string_view value) {
 
 HashField* HashObject::alloc_field(uint32_t hcode, std::string_view name, std::string_view value) {
   uint32_t cap = value_capacity(name.size(), value.size());
-  void* p = std::malloc(sizeof(HashField) + name.size() + cap);
-  if (!p) throw std::bad_alloc();
+  void* p = small_alloc(sizeof(HashField) + name.size() + cap);
   auto* f = new (p) HashField{};
   f->node.hcode = hcode;
   f->node.aux = cap;
@@ -290,7 +291,7 @@ HashField* HashObject::alloc_field(uint32_t hcode, std::string_view name, std::s
 
 void HashObject::free_field(HashField* f) {
   table_->field_bytes -= f->alloc_size();
-  std::free(f);
+  small_free(f, f->alloc_size());
 }
 
 namespace {

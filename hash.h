@@ -6,7 +6,8 @@
 //   LEB128: 7 bits a byte, low bits first, so lengths under 128 take one byte). The block is exactly
 //   as long as its pairs (reallocated on every change, as Redis's listpack) and searched linearly.
 //   Overwriting a field keeps its place; removing one closes the gap.
-// - table ("hashtable"): an intrusive HashTable of HashField blocks, one allocation per field:
+// - table ("hashtable"): an intrusive HashTable of HashField blocks, one allocation per field (from
+//   small_alloc, slab.h: a slab slot when it is at most 256 bytes):
 //   [HashField][name bytes][value bytes][spare value bytes]. node.aux records how many bytes the
 //   block reserves for the value (the allocation is rounded up to kFieldGranule), so a new value that
 //   fits is written in place: HSET of a same-sized value and HINCRBY on a counter allocate nothing.

@@ -10,6 +10,7 @@ Datasets (sizes scale with --scale, default 1.0):
   ttl         500,000 keys "ttl:%012d" -> 3-byte value, EX 3600
   zset      one sorted set of 1,000,000 members "member:%d" with integer scores
   hashes       10,000 hashes "hash:%d" of 100 fields "f%d" -> "v%d"
+  bighash   one hash of 1,000,000 fields "field:%d" -> "value:%d" (the table form in both servers)
 
 --json writes the figures; --baseline compares them with an earlier --json file and lists every
 dataset whose Tally bytes per item or Tally/Redis ratio grew by more than 10%.
@@ -102,6 +103,16 @@ def dataset(name, scale):
                 args += ["f%d" % f, "v%d" % f]
             cmds.append(encode(*args))
         return n * 100, cmds
+    if name == "bighash":
+        n = int(1_000_000 * scale)
+        per = 500
+        cmds = []
+        for start in range(0, n, per):
+            args = ["HSET", "bighash"]
+            for i in range(start, min(n, start + per)):
+                args += ["field:%d" % i, "value:%d" % i]
+            cmds.append(encode(*args))
+        return n, cmds
     raise ValueError(name)
 
 
@@ -114,7 +125,7 @@ def measure(server, commands):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--datasets", default="strings,ttl,zset,hashes")
+    p.add_argument("--datasets", default="strings,ttl,zset,hashes,bighash")
     p.add_argument("--scale", type=float, default=1.0)
     p.add_argument("--tally", default=os.path.join(ROOT, "tally-server"))
     p.add_argument("--redis", default=shutil.which("redis-server") or "redis-server")
