@@ -11,6 +11,8 @@ Datasets (sizes scale with --scale, default 1.0):
   zset      one sorted set of 1,000,000 members "member:%d" with integer scores
   hashes       10,000 hashes "hash:%d" of 100 fields "f%d" -> "v%d"
   bighash   one hash of 1,000,000 fields "field:%d" -> "value:%d" (the table form in both servers)
+  smallzsets  100,000 sorted sets "zset:%d" of 10 members "m0".."m9" (Redis: listpack; Tally has no
+            compact sorted-set form yet, docs/performance.md)
 
 --json writes the figures; --baseline compares them with an earlier --json file and lists every
 dataset whose Tally bytes per item or Tally/Redis ratio grew by more than 10%.
@@ -113,6 +115,10 @@ def dataset(name, scale):
                 args += ["field:%d" % i, "value:%d" % i]
             cmds.append(encode(*args))
         return n, cmds
+    if name == "smallzsets":
+        n = max(1, int(100_000 * scale))
+        return n * 10, [encode("ZADD", "zset:%d" % z, *[x for m in range(10) for x in (str(m), "m%d" % m)])
+                        for z in range(n)]
     raise ValueError(name)
 
 
@@ -125,7 +131,7 @@ def measure(server, commands):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--datasets", default="strings,ttl,zset,hashes,bighash")
+    p.add_argument("--datasets", default="strings,ttl,zset,hashes,bighash,smallzsets")
     p.add_argument("--scale", type=float, default=1.0)
     p.add_argument("--tally", default=os.path.join(ROOT, "tally-server"))
     p.add_argument("--redis", default=shutil.which("redis-server") or "redis-server")
