@@ -13,6 +13,9 @@
 #include <bit>
 #include <cstring>
 #include <new>
+#include <utility>
+
+#include "slab.h"
 
 namespace tally {
 
@@ -29,13 +32,32 @@ uint64_t reverse_bits(uint64_t v) {
   return __builtin_bswap64(v);
 }
 
-HNode** alloc_buckets(std::size_t count) {
-  void* p = std::calloc(count, sizeof(HNode*));
-  if (!p) throw std::bad_alloc();
-  return static_cast<HNode**>(p);
+}  // namespace
+
+HashTable::Table::Table(Table&& other) noexcept
+    : buckets(std::exchange(other.buckets, nullptr)),
+      mask(std::exchange(other.mask, 0)),
+      size(std::exchange(other.size, 0)) {}
+
+HashTable::Table& HashTable::Table::operator=(Table&& other) noexcept {
+  if (this != &other) {
+    free_buckets();
+    buckets = std::exchange(other.buckets, nullptr);
+    mask = std::exchange(other.mask, 0);
+    size = std::exchange(other.size, 0);
+  }
+  return *this;
 }
 
-}  // namespace
+void HashTable::Table::alloc_buckets(std::size_t count) {
+  buckets = static_cast<HNode**>(zeroed_alloc(count * sizeof(HNode*)));
+  mask = count - 1;
+}
+
+void HashTable::Table::free_buckets() {
+  if (buckets) zeroed_free(buckets, (mask + 1) * sizeof(HNode*));
+  buckets = nullptr;
+}
 
 HashTable::HashTable(HashTable&& other) noexcept { swap(other); }
 
@@ -62,8 +84,7 @@ std::size_t HashTable::memory_bytes() const {
 
 void HashTable::insert(HNode* node) {
   if (!newer_.buckets) {
-    newer_.buckets.reset(alloc_buckets(kMinBuckets));
-    newer_.mask = kMinBuckets - 1;
+    newer_.alloc_buckets(kMinBuckets);
     publish_hints();
   }
   rehash_step();
@@ -120,8 +141,7 @@ HNode* HashTable::release_all() {
   older_ = Table{};
   migrate_pos_ = 0;
   newer_ = Table{};
-  newer_.buckets.reset(alloc_buckets(kMinBuckets));
-  newer_.mask = kMinBuckets - 1;
+  newer_.alloc_buckets(kMinBuckets);
   publish_hints();
   return chain;
 }
@@ -214,8 +234,7 @@ void HashTable::maybe_resize() {
 
 void HashTable::start_resize(std::size_t new_buckets) {
   Table fresh;
-  fresh.buckets.reset(alloc_buckets(new_buckets));
-  fresh.mask = new_buckets - 1;
+  fresh.alloc_buckets(new_buckets);
   older_ = std::move(newer_);
   newer_ = std::move(fresh);
   publish_hints();

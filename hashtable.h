@@ -134,15 +134,22 @@ class HashTable {
  private:
   friend struct HashTableTestPeer;  // tests/hashtable_test.cpp checks the invariants above
 
-  // Bucket arrays come from calloc: large ones arrive as fresh zero pages, so starting a resize does
-  // not pay for clearing the whole new array.
-  struct FreeBuckets {
-    void operator()(HNode** p) const noexcept { std::free(p); }
-  };
+  // Bucket arrays come zeroed from zeroed_alloc (slab.h): arrays of a page or more are whole pages
+  // that arrive as fresh zero pages, so starting a resize does not pay for clearing the new array, and
+  // that go back to the kernel when the table has moved on, instead of staying resident as a free
+  // chunk of glibc's heap that the next, twice as large, array does not fit in.
   struct Table {
-    std::unique_ptr<HNode*[], FreeBuckets> buckets;  // nullptr: no buckets allocated
-    std::size_t mask = 0;                            // bucket count - 1
-    std::size_t size = 0;                            // nodes linked in this table
+    HNode** buckets = nullptr;  // owned; nullptr: no buckets allocated
+    std::size_t mask = 0;       // bucket count - 1
+    std::size_t size = 0;       // nodes linked in this table
+
+    Table() = default;
+    Table(Table&& other) noexcept;
+    Table& operator=(Table&& other) noexcept;
+    ~Table() { free_buckets(); }
+    // Allocates `count` zeroed buckets. REQUIRES: no buckets allocated.
+    void alloc_buckets(std::size_t count);
+    void free_buckets();
   };
   // Where a node is linked: the pointer that points at it, and the table that counts it.
   struct Slot {
@@ -181,7 +188,7 @@ class HashTable {
   }
 
   void publish_hints() {  // after every change of newer_'s bucket array: see prefetch_bucket()
-    hint_buckets_.store(newer_.buckets.get(), std::memory_order_relaxed);
+    hint_buckets_.store(newer_.buckets, std::memory_order_relaxed);
     hint_mask_.store(newer_.mask, std::memory_order_relaxed);
   }
 

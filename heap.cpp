@@ -43,7 +43,7 @@ void TtlHeap::rebind(uint32_t pos, uint32_t* ref) {
 
 void TtlHeap::clear() {
   for (const Item& item : items_) *item.ref = kNoPos;
-  std::vector<Item>().swap(items_);
+  decltype(items_)().swap(items_);
 }
 
 bool TtlHeap::check_invariants() const {

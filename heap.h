@@ -12,6 +12,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "slab.h"
+
 namespace tally {
 
 class TtlHeap {
@@ -53,7 +55,7 @@ class TtlHeap {
     *item.ref = static_cast<uint32_t>(pos);
   }
 
-  std::vector<Item> items_;
+  std::vector<Item, PageBlockAllocator<Item>> items_;  // its outgrown arrays go back to the kernel
 };
 
 }  // namespace tally

@@ -199,7 +199,90 @@ std::size_t malloc_chunk_usable(std::size_t n) {
   return (chunk < 32 ? 32 : chunk) - 8;
 }
 
+void* map_zeroed(std::size_t bytes) {
+  void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) throw std::bad_alloc();
+  return p;
+}
+
+PageBlockHeap& process_page_blocks() {
+  static PageBlockHeap* blocks = new PageBlockHeap;  // never destroyed, as the slab heap
+  return *blocks;
+}
+
+bool page_block_size(std::size_t bytes) { return kUseSlab && bytes >= PageBlockHeap::kMinBytes; }
+
 }  // namespace
+
+PageBlockHeap::~PageBlockHeap() {
+  for (void* region : regions_) munmap(region, kRegionBytes);
+}
+
+void* PageBlockHeap::alloc(std::size_t bytes) {
+  if (bytes > kMaxBytes) return map_zeroed(bytes);
+  std::lock_guard lock(mu_);
+  std::vector<void*>& list = lists_[class_of(bytes)];
+  void* p;
+  if (!list.empty()) {
+    p = list.back();
+    list.pop_back();
+    stats_.free_bytes -= bytes;
+  } else {
+    if (static_cast<std::size_t>(end_ - next_) < bytes) {
+      regions_.reserve(regions_.size() + 1);  // before mapping, so that a throw leaks nothing
+      next_ = static_cast<char*>(map_zeroed(kRegionBytes));
+      end_ = next_ + kRegionBytes;
+      regions_.push_back(next_);
+    }
+    p = next_;
+    next_ += bytes;
+  }
+  stats_.used_bytes += bytes;
+  return p;
+}
+
+void PageBlockHeap::free(void* p, std::size_t bytes) {
+  if (bytes > kMaxBytes) {
+    munmap(p, bytes);
+    return;
+  }
+  madvise(p, bytes, MADV_DONTNEED);  // reads as zeros from now on: the next alloc's promise
+  std::lock_guard lock(mu_);
+  stats_.used_bytes -= bytes;
+  try {
+    lists_[class_of(bytes)].push_back(p);
+    stats_.free_bytes += bytes;
+  } catch (const std::bad_alloc&) {
+    // No memory for the list's growth: the block's addresses are lost, its pages are already back.
+  }
+}
+
+PageBlockHeap::Stats PageBlockHeap::stats() const {
+  std::lock_guard lock(mu_);
+  return stats_;
+}
+
+void* zeroed_alloc(std::size_t bytes) {
+  if (!page_block_size(bytes)) {
+    void* p = std::calloc(bytes, 1);
+    if (!p) throw std::bad_alloc();
+    return p;
+  }
+  void* p = process_page_blocks().alloc(bytes);
+  alloc_stats::count(static_cast<int64_t>(bytes));
+  return p;
+}
+
+void zeroed_free(void* p, std::size_t bytes) {
+  if (!page_block_size(bytes)) {
+    std::free(p);
+    return;
+  }
+  alloc_stats::count(-static_cast<int64_t>(bytes));
+  process_page_blocks().free(p, bytes);
+}
+
+bool zeroed_alloc_uses_pages(std::size_t bytes) { return page_block_size(bytes); }
 
 void* small_alloc(std::size_t n) {
   if (kUseSlab && n <= SlabHeap::kMaxSize) {

@@ -24,6 +24,7 @@
 // mutex; the page pool and regions have one of the heap's (taken after an arena's, never before).
 #pragma once
 
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <mutex>
@@ -93,5 +94,76 @@ std::size_t small_alloc_size(std::size_t n);
 // Whether small_alloc serves requests of up to SlabHeap::kMaxSize from the slab (false in sanitizer
 // builds).
 bool small_alloc_uses_slab();
+
+// Zero-filled blocks of whole pages, for hash tables' bucket arrays: a power of two of kMinBytes or
+// more. Blocks up to kMaxBytes come from 2 MiB regions (the regions, not the blocks, are the
+// process's mappings); when one is freed its pages go back to the kernel at once (MADV_DONTNEED) and
+// its addresses to a free list of its size, whose next taker finds them zeroed. Larger blocks are
+// mappings of their own. So the array a growing table leaves behind does not stay resident, as it
+// does as a free chunk of glibc's heap that the next array, twice as large, does not fit in (with
+// 1M string keys, 1024 shards each left a 4 KiB array: 4 MiB of RSS).
+//
+// Ownership: the heap unmaps its regions when destroyed; the process's (zeroed_alloc) never is.
+// Thread-safety: alloc() and free() may be called from any thread; one mutex.
+class PageBlockHeap {
+ public:
+  static constexpr std::size_t kMinBytes = 4096;
+  static constexpr std::size_t kMaxBytes = 1u << 20;
+  static constexpr std::size_t kRegionBytes = 2u << 20;
+
+  PageBlockHeap() = default;
+  ~PageBlockHeap();
+  PageBlockHeap(const PageBlockHeap&) = delete;
+  PageBlockHeap& operator=(const PageBlockHeap&) = delete;
+
+  // REQUIRES: bytes is a power of two >= kMinBytes. Throws std::bad_alloc.
+  void* alloc(std::size_t bytes);
+  // REQUIRES: p came from alloc(bytes) and was not freed since.
+  void free(void* p, std::size_t bytes);
+
+  struct Stats {
+    std::size_t used_bytes = 0;  // blocks of up to kMaxBytes handed out
+    std::size_t free_bytes = 0;  // on the free lists (mapped, not resident)
+  };
+  Stats stats() const;
+
+ private:
+  static constexpr int kClasses = 9;  // 4 KiB .. 1 MiB
+  static_assert(kMinBytes << (kClasses - 1) == kMaxBytes);
+  static int class_of(std::size_t bytes) { return std::countr_zero(bytes) - std::countr_zero(kMinBytes); }
+
+  mutable std::mutex mu_;  // guards everything below
+  std::vector<void*> lists_[kClasses];
+  std::vector<void*> regions_;
+  char* next_ = nullptr;  // the unused rest of the newest region
+  char* end_ = nullptr;
+  Stats stats_;
+};
+
+// Zero-filled memory for bucket arrays, counted in used_memory as malloc's is: a PageBlockHeap block
+// when bytes >= PageBlockHeap::kMinBytes, calloc below that and in sanitizer builds.
+// zeroed_free must be given the bytes zeroed_alloc was. Thread-safe.
+void* zeroed_alloc(std::size_t bytes);  // throws std::bad_alloc
+void zeroed_free(void* p, std::size_t bytes);
+bool zeroed_alloc_uses_pages(std::size_t bytes);
+
+// A std::allocator for vectors that grow large, such as the TTL heaps (heap.h): storage of a page or
+// more comes from zeroed_alloc in whole power-of-two blocks (a vector doubles its capacity, so its
+// requests already are), so the array a vector outgrows goes back to the kernel.
+template <class T>
+struct PageBlockAllocator {
+  using value_type = T;
+  PageBlockAllocator() = default;
+  template <class U>
+  PageBlockAllocator(const PageBlockAllocator<U>&) noexcept {}
+  static std::size_t block_bytes(std::size_t n) {
+    const std::size_t bytes = n * sizeof(T);
+    return bytes < PageBlockHeap::kMinBytes ? bytes : std::bit_ceil(bytes);
+  }
+  T* allocate(std::size_t n) { return static_cast<T*>(zeroed_alloc(block_bytes(n))); }
+  void deallocate(T* p, std::size_t n) noexcept { zeroed_free(p, block_bytes(n)); }
+  template <class U>
+  bool operator==(const PageBlockAllocator<U>&) const noexcept { return true; }
+};
 
 }  // namespace tally

@@ -43,7 +43,7 @@ struct HashTableTestPeer {
   }
 
   static std::size_t migrate_pos(const HashTable& h) { return h.migrate_pos_; }
-  static const void* older_array(const HashTable& h) { return h.older_.buckets.get(); }
+  static const void* older_array(const HashTable& h) { return h.older_.buckets; }
   static std::size_t older_size(const HashTable& h) { return h.older_.size; }
   static bool shrinking(const HashTable& h) { return h.older_.buckets && h.older_.mask > h.newer_.mask; }
 

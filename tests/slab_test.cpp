@@ -211,5 +211,72 @@ TEST(SlabTest, SmallAllocChargesItsSlotAndSendsLargeObjectsToMalloc) {
   EXPECT_EQ(alloc_stats::used_bytes_here(), before);
 }
 
+TEST(PageBlockTest, BlocksAreZeroEvenWhenReused) {
+  PageBlockHeap heap;
+  for (std::size_t bytes : {PageBlockHeap::kMinBytes, 8 * PageBlockHeap::kMinBytes, PageBlockHeap::kMaxBytes,
+                            2 * PageBlockHeap::kMaxBytes}) {
+    for (int life = 0; life < 3; ++life) {
+      auto* p = static_cast<unsigned char*>(heap.alloc(bytes));
+      ASSERT_EQ(reinterpret_cast<uintptr_t>(p) % PageBlockHeap::kMinBytes, 0u);
+      std::size_t nonzero = 0;
+      for (std::size_t i = 0; i < bytes; ++i) nonzero += p[i] != 0;
+      EXPECT_EQ(nonzero, 0u) << bytes << " bytes, life " << life;
+      std::memset(p, 0xab, bytes);
+      heap.free(p, bytes);
+    }
+  }
+}
+
+TEST(PageBlockTest, FreedBlocksAreReusedBySizeAndNeverOverlap) {
+  PageBlockHeap heap;
+  const std::size_t k = PageBlockHeap::kMinBytes;
+  void* a = heap.alloc(2 * k);
+  void* b = heap.alloc(2 * k);
+  void* c = heap.alloc(k);
+  EXPECT_EQ(heap.stats().used_bytes, 5 * k);
+  EXPECT_EQ(heap.stats().free_bytes, 0u);
+  std::map<uintptr_t, uintptr_t> ranges = {{reinterpret_cast<uintptr_t>(a), 2 * k},
+                                           {reinterpret_cast<uintptr_t>(b), 2 * k},
+                                           {reinterpret_cast<uintptr_t>(c), k}};
+  uintptr_t prev_end = 0;
+  for (const auto& [start, len] : ranges) {
+    EXPECT_GE(start, prev_end);
+    prev_end = start + len;
+  }
+  heap.free(a, 2 * k);
+  EXPECT_EQ(heap.stats().used_bytes, 3 * k);
+  EXPECT_EQ(heap.stats().free_bytes, 2 * k);
+  void* small = heap.alloc(k);  // another size: not a's addresses
+  EXPECT_NE(small, a);
+  void* again = heap.alloc(2 * k);  // a's size: its addresses come back
+  EXPECT_EQ(again, a);
+  EXPECT_EQ(heap.stats().free_bytes, 0u);
+  for (auto [p, len] : {std::pair{again, 2 * k}, {b, 2 * k}, {c, k}, {small, k}}) heap.free(p, len);
+  EXPECT_EQ(heap.stats().used_bytes, 0u);
+  EXPECT_EQ(heap.stats().free_bytes, 6 * k);
+  // Blocks past kMaxBytes are mappings of their own, not on the lists.
+  void* big = heap.alloc(4 * PageBlockHeap::kMaxBytes);
+  EXPECT_EQ(heap.stats().used_bytes, 0u);
+  heap.free(big, 4 * PageBlockHeap::kMaxBytes);
+}
+
+// The process's zeroed_alloc: zeroed memory of any size (calloc below a page and in sanitizer builds),
+// counted in used_memory. Other tests' background threads may allocate meanwhile, hence the margin.
+TEST(PageBlockTest, ZeroedAllocIsZeroAndCounted) {
+  for (std::size_t bytes : {std::size_t{64}, PageBlockHeap::kMinBytes, PageBlockHeap::kMaxBytes}) {
+    const int64_t before = static_cast<int64_t>(alloc_stats::used_bytes_here());
+    auto* p = static_cast<unsigned char*>(zeroed_alloc(bytes));
+    const int64_t grew = static_cast<int64_t>(alloc_stats::used_bytes_here()) - before;
+    EXPECT_GE(grew, static_cast<int64_t>(bytes) - 4096) << bytes;
+    EXPECT_LE(grew, static_cast<int64_t>(bytes) + 4096) << bytes;
+    std::size_t nonzero = 0;
+    for (std::size_t i = 0; i < bytes; ++i) nonzero += p[i] != 0;
+    EXPECT_EQ(nonzero, 0u) << bytes;
+    std::memset(p, 0xcd, bytes);
+    zeroed_free(p, bytes);
+    EXPECT_EQ(zeroed_alloc_uses_pages(bytes), small_alloc_uses_slab() && bytes >= PageBlockHeap::kMinBytes);
+  }
+}
+
 }  // namespace
 }  // namespace tally
