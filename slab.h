@@ -6,7 +6,9 @@
 // 69-byte sorted-set node an 80-byte one. A slab serves each request from a page of equal slots rounded
 // only to 8 bytes, with no per-object header: 56 and 72 bytes (docs/performance.md, "Memory").
 //
-// How: memory comes from the kernel in 2 MiB regions cut into 64 KiB pages aligned to their size, so
+// How: memory comes from the kernel in 16 MiB regions (large, so that even tens of GiB of objects stay
+// far below the kernel's limit on mappings, vm.max_map_count, 65530 by default; untouched pages cost
+// no memory) cut into 64 KiB pages aligned to their size, so
 // the page of any slot is its address rounded down, and the page's header (its first 64 bytes) says
 // which arena and size it belongs to. A page holds slots of one size (a multiple of kGranule up to
 // kMaxSize); an arena keeps, per size, the list of its pages that have a free slot. Each thread
@@ -37,7 +39,7 @@ class SlabHeap {
   static constexpr std::size_t kGranule = 8;
   static constexpr std::size_t kMaxSize = 256;  // larger objects: malloc (small_alloc)
   static constexpr std::size_t kPageSize = 64 * 1024;
-  static constexpr std::size_t kRegionPages = 32;  // 2 MiB mapped at a time
+  static constexpr std::size_t kRegionPages = 256;  // 16 MiB mapped at a time
   static constexpr std::size_t kKeepEmptyPages = 32;
   static constexpr int kArenas = 16;
 
@@ -96,7 +98,7 @@ std::size_t small_alloc_size(std::size_t n);
 bool small_alloc_uses_slab();
 
 // Zero-filled blocks of whole pages, for hash tables' bucket arrays: a power of two of kMinBytes or
-// more. Blocks up to kMaxBytes come from 2 MiB regions (the regions, not the blocks, are the
+// more. Blocks up to kMaxBytes come from 16 MiB regions (the regions, not the blocks, are the
 // process's mappings); when one is freed its pages go back to the kernel at once (MADV_DONTNEED) and
 // its addresses to a free list of its size, whose next taker finds them zeroed. Larger blocks are
 // mappings of their own. So the array a growing table leaves behind does not stay resident, as it
@@ -109,7 +111,7 @@ class PageBlockHeap {
  public:
   static constexpr std::size_t kMinBytes = 4096;
   static constexpr std::size_t kMaxBytes = 1u << 20;
-  static constexpr std::size_t kRegionBytes = 2u << 20;
+  static constexpr std::size_t kRegionBytes = 16u << 20;
 
   PageBlockHeap() = default;
   ~PageBlockHeap();
