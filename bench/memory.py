@@ -79,6 +79,17 @@ def info_used_memory(port):
     return 0
 
 
+def one_big_key(command, key, n, pair):
+    """n items written into one key, 500 per command: pair(i) gives item i's two arguments."""
+    cmds = []
+    for start in range(0, n, 500):
+        args = [command, key]
+        for i in range(start, min(n, start + 500)):
+            args += pair(i)
+        cmds.append(encode(*args))
+    return n, cmds
+
+
 def dataset(name, scale):
     if name == "strings":
         n = int(1_000_000 * scale)
@@ -87,15 +98,7 @@ def dataset(name, scale):
         n = int(500_000 * scale)
         return n, [encode("SET", "ttl:%012d" % i, "VXK", "EX", "3600") for i in range(n)]
     if name == "zset":
-        n = int(1_000_000 * scale)
-        per = 500
-        cmds = []
-        for start in range(0, n, per):
-            args = ["ZADD", "bigzset"]
-            for i in range(start, min(n, start + per)):
-                args += [str(i), "member:%d" % i]
-            cmds.append(encode(*args))
-        return n, cmds
+        return one_big_key("ZADD", "bigzset", int(1_000_000 * scale), lambda i: [str(i), "member:%d" % i])
     if name == "hashes":
         n = max(1, int(10_000 * scale))
         cmds = []
@@ -106,15 +109,7 @@ def dataset(name, scale):
             cmds.append(encode(*args))
         return n * 100, cmds
     if name == "bighash":
-        n = int(1_000_000 * scale)
-        per = 500
-        cmds = []
-        for start in range(0, n, per):
-            args = ["HSET", "bighash"]
-            for i in range(start, min(n, start + per)):
-                args += ["field:%d" % i, "value:%d" % i]
-            cmds.append(encode(*args))
-        return n, cmds
+        return one_big_key("HSET", "bighash", int(1_000_000 * scale), lambda i: ["field:%d" % i, "value:%d" % i])
     if name == "smallzsets":
         n = max(1, int(100_000 * scale))
         return n * 10, [encode("ZADD", "zset:%d" % z, *[x for m in range(10) for x in (str(m), "m%d" % m)])
