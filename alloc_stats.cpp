@@ -18,18 +18,9 @@
 #include <cerrno>
 #include <cstdlib>
 
-// GCC says __SANITIZE_*__; clang (the fuzzers' compiler) says __has_feature(*_sanitizer).
-#if defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-#define TALLY_CLANG_SANITIZER 1
-#endif
-#endif
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__) || defined(TALLY_CLANG_SANITIZER)
-#define TALLY_ALLOC_SANITIZER 1
+#if TALLY_ALLOC_SANITIZER
 // From the sanitizer runtimes' allocator interface (GCC ships no header for it).
 extern "C" size_t __sanitizer_get_current_allocated_bytes();
-#else
-#define TALLY_ALLOC_SANITIZER 0
 #endif
 
 namespace tally::alloc_stats {

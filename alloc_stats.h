@@ -18,6 +18,19 @@
 #include <cstddef>
 #include <cstdint>
 
+// Whether a sanitizer brings its own allocator (ASan, TSan). GCC says __SANITIZE_*__; clang (the
+// fuzzers' compiler) says __has_feature(*_sanitizer).
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define TALLY_CLANG_SANITIZER 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__) || defined(TALLY_CLANG_SANITIZER)
+#define TALLY_ALLOC_SANITIZER 1
+#else
+#define TALLY_ALLOC_SANITIZER 0
+#endif
+
 namespace tally::alloc_stats {
 
 inline constexpr int64_t kFlushBytes = 16 * 1024;

@@ -450,9 +450,6 @@ void shutdown_cmd(Ctx& c) {
   if (c.server.request_shutdown) c.server.request_shutdown();
 }
 
-// glibc's usable size for a malloc(n): 16-byte granules with an 8-byte header, 24 bytes minimum.
-std::size_t malloc_size(std::size_t n) { return std::max<std::size_t>(24, (n + 8 + 15) / 16 * 16 - 8); }
-
 // MEMORY USAGE key [SAMPLES count]: the entry's allocation (header + key), its out-of-line value (or
 // everything a hash/sorted-set object owns) and the bucket pointer that links it.
 void memory_usage(Ctx& c) {
@@ -466,9 +463,9 @@ void memory_usage(Ctx& c) {
   Txn txn(c.ks(), c.db(), key);
   const Entry* e = txn.peek(0);
   if (!e) return c.out.null();
-  std::size_t bytes = small_alloc_size(sizeof(Entry) + e->key_len) + sizeof(void*);
+  std::size_t bytes = small_alloc_size(e->alloc_bytes()) + sizeof(void*);
   if (e->value_type() != ValueType::kString) bytes += object_ops(e->value_type()).memory(e->v.object);
-  else if (e->encoding() == Encoding::kRaw) bytes += malloc_size(e->v.raw.cap);
+  else if (e->encoding() == Encoding::kRaw) bytes += malloc_usable_bytes(e->v.raw.cap);
   c.out.integer(static_cast<int64_t>(bytes));
 }
 

@@ -209,7 +209,7 @@ Entry* alloc_entry(std::string_view key, uint32_t hcode) {
 
 void free_entry(Entry* e) {
   free_value(e);
-  small_free(e, sizeof(Entry) + e->key_len);
+  small_free(e, e->alloc_bytes());
 }
 
 int64_t now_us() {
@@ -591,7 +591,7 @@ bool Txn::rename(std::size_t from, std::size_t to) {
   moved->enc = e->enc;
   moved->lru = e->lru;
   moved->v = e->v;  // the value's ownership moves with the bytes
-  small_free(e, sizeof(Entry) + e->key_len);  // only the old header: its value now belongs to `moved`
+  small_free(e, e->alloc_bytes());  // only the old header: its value now belongs to `moved`
   attach_entry(slot(to, db_), moved, when);
   mark(from, db_, kMarkValue);
   mark(to, db_, kMarkValue);

@@ -96,6 +96,8 @@ struct Entry {
   ValueType value_type() const { return static_cast<ValueType>(type); }
   Encoding encoding() const { return static_cast<Encoding>(enc); }
   bool has_ttl() const { return node.aux != kNoTtl; }
+  // Bytes of the allocation: the header and the key.
+  std::size_t alloc_bytes() const { return sizeof(Entry) + key_len; }
 };
 static_assert(sizeof(Entry) == 40, "Entry header is part of the memory budget");
 

@@ -29,7 +29,15 @@ struct SlabHeap::Page {
 };
 
 namespace {
+
 constexpr std::size_t kHeaderBytes = 64;  // the slots start here
+
+void* map_zeroed(std::size_t bytes) {
+  void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) throw std::bad_alloc();
+  return p;
+}
+
 }  // namespace
 
 struct alignas(64) SlabHeap::Arena {
@@ -77,9 +85,9 @@ SlabHeap::Page* SlabHeap::take_page(Arena* arena, std::size_t slot) {
     } else {
       if (region_next_ == region_end_) {
         // Map one page more than the region and trim, so that the pages are aligned to their size.
+        regions_.reserve(regions_.size() + 1);  // before mapping, so that a throw leaks nothing
         const std::size_t bytes = (kRegionPages + 1) * kPageSize;
-        void* raw = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        if (raw == MAP_FAILED) throw std::bad_alloc();
+        void* raw = map_zeroed(bytes);
         const auto start = reinterpret_cast<uintptr_t>(raw);
         const uintptr_t aligned = (start + kPageSize - 1) & ~(kPageSize - 1);
         const uintptr_t end = aligned + kRegionPages * kPageSize;
@@ -177,32 +185,12 @@ SlabHeap::Stats SlabHeap::stats() const {
 
 namespace {
 
-#if defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-#define TALLY_SLAB_SANITIZER 1
-#endif
-#endif
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__) || defined(TALLY_SLAB_SANITIZER)
-constexpr bool kUseSlab = false;
-#else
-constexpr bool kUseSlab = true;
-#endif
+// Sanitizer builds keep malloc for every object, so that the sanitizer sees each one.
+constexpr bool kUseSlab = !TALLY_ALLOC_SANITIZER;
 
 SlabHeap& process_heap() {
   static SlabHeap* heap = new SlabHeap;  // never destroyed: objects may outlive static destruction
   return *heap;
-}
-
-// glibc's chunk for an n-byte malloc: n plus its 8-byte header, rounded up to 16, at least 32.
-std::size_t malloc_chunk_usable(std::size_t n) {
-  const std::size_t chunk = (n + 8 + 15) / 16 * 16;
-  return (chunk < 32 ? 32 : chunk) - 8;
-}
-
-void* map_zeroed(std::size_t bytes) {
-  void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (p == MAP_FAILED) throw std::bad_alloc();
-  return p;
 }
 
 PageBlockHeap& process_page_blocks() {
@@ -306,8 +294,14 @@ void small_free(void* p, std::size_t n) {
 
 bool small_alloc_uses_slab() { return kUseSlab; }
 
+std::size_t malloc_usable_bytes(std::size_t n) {
+  // glibc's chunk: n plus its 8-byte header, rounded up to 16, at least 32; all but the header usable.
+  const std::size_t chunk = (n + 8 + 15) / 16 * 16;
+  return (chunk < 32 ? 32 : chunk) - 8;
+}
+
 std::size_t small_alloc_size(std::size_t n) {
-  return kUseSlab && n <= SlabHeap::kMaxSize ? SlabHeap::slot_size(n) : malloc_chunk_usable(n);
+  return kUseSlab && n <= SlabHeap::kMaxSize ? SlabHeap::slot_size(n) : malloc_usable_bytes(n);
 }
 
 }  // namespace tally

@@ -93,6 +93,9 @@ void* small_alloc(std::size_t n);  // throws std::bad_alloc
 void small_free(void* p, std::size_t n);
 // The bytes an n-byte small_alloc is charged (MEMORY USAGE, ZSet::memory_bytes).
 std::size_t small_alloc_size(std::size_t n);
+// What glibc's malloc(n) makes usable (n rounded up to its 16-byte chunks less their 8-byte header),
+// as used_memory counts it: MEMORY USAGE's estimate for blocks from malloc.
+std::size_t malloc_usable_bytes(std::size_t n);
 // Whether small_alloc serves requests of up to SlabHeap::kMaxSize from the slab (false in sanitizer
 // builds).
 bool small_alloc_uses_slab();

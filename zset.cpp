@@ -27,7 +27,7 @@ uint32_t member_hash(std::string_view member) {
   return static_cast<uint32_t>(hash_bytes(member.data(), member.size()));
 }
 
-std::size_t alloc_size(std::size_t len) { return small_alloc_size(sizeof(ZNode) + len); }
+std::size_t alloc_size(std::size_t len) { return small_alloc_size(sizeof(ZNode) + len); }  // a node's slot
 
 // True when (score, member) sorts strictly before node n.
 bool before(double score, std::string_view member, const ZNode* n) {
@@ -105,7 +105,7 @@ ZSet::~ZSet() {
   for (HNode* h = table_.release_all(); h;) {
     HNode* next = h->next;
     ZNode* n = znode_of_h(h);
-    small_free(n, sizeof(ZNode) + n->len());
+    small_free(n, n->alloc_bytes());
     h = next;
   }
 }
@@ -123,7 +123,7 @@ ZNode* ZSet::alloc_node(std::string_view member, double score, uint32_t hcode) {
 
 void ZSet::free_node(ZNode* n) {
   node_bytes_ -= alloc_size(n->len());
-  small_free(n, sizeof(ZNode) + n->len());
+  small_free(n, n->alloc_bytes());
 }
 
 ZSet* ZSet::clone() const {

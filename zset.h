@@ -36,6 +36,8 @@ struct ZNode {
   HNode hnode;
 
   uint32_t len() const { return hnode.aux; }
+  // Bytes of the allocation: the node and the member.
+  std::size_t alloc_bytes() const { return sizeof(ZNode) + len(); }
   std::string_view name() const { return {reinterpret_cast<const char*>(this + 1), len()}; }
 };
 static_assert(sizeof(ZNode) == 56, "a sorted-set member's bytes follow 56 bytes of node");
