@@ -1660,18 +1660,30 @@ std::string two_part_log(const std::string& dir, uint64_t* split, Dump* after_fi
   return logs.back();
 }
 
-TEST(WalEndToEndTest, TornLastBatchRecoversThePrefix) {
+// two_part_log() in a fresh directory, with the log's bytes and file name: the end-to-end tests'
+// common start. log is empty when the directory could not be made.
+struct TwoPartLog {
   TempDir base;
-  ASSERT_FALSE(base.path().empty());
   uint64_t split = 0;
   Dump first, all;
-  std::string log = two_part_log(base.path(), &split, &first, &all);
-  std::string image = read_file(log);
+  std::string log, image, name;
+
+  TwoPartLog() {
+    if (base.path().empty()) return;
+    log = two_part_log(base.path(), &split, &first, &all);
+    image = read_file(log);
+    name = std::filesystem::path(log).filename().string();
+  }
+};
+
+TEST(WalEndToEndTest, TornLastBatchRecoversThePrefix) {
+  TwoPartLog t;
+  ASSERT_FALSE(t.log.empty());
+  auto& [base, split, first, all, log, image, name] = t;
   ASSERT_GT(image.size(), split + kBatchHeaderSize);
   {
     ASSERT_TRUE(recovers_to(base.path(), all));
   }
-  std::string name = std::filesystem::path(log).filename().string();
   // Cut inside the last batch's header, at its payload's start, and just before its end.
   for (uint64_t cut : {split + 1, split + kBatchHeaderSize - 1, split + kBatchHeaderSize, split + kBatchHeaderSize + 9,
                        uint64_t{image.size()} - 1}) {
@@ -1692,13 +1704,9 @@ TEST(WalEndToEndTest, TornLastBatchRecoversThePrefix) {
 }
 
 TEST(WalEndToEndTest, DamageBeforeTheLastBatchStopsRecoveryWithPathAndOffset) {
-  TempDir base;
-  ASSERT_FALSE(base.path().empty());
-  uint64_t split = 0;
-  Dump first, all;
-  std::string log = two_part_log(base.path(), &split, &first, &all);
-  std::string image = read_file(log);
-  std::string name = std::filesystem::path(log).filename().string();
+  TwoPartLog t;
+  ASSERT_FALSE(t.log.empty());
+  auto& [base, split, first, all, log, image, name] = t;
   // A byte inside the first batch's first record, inside the first batch's header, and inside a
   // record of a batch in the middle.
   for (uint64_t at : {uint64_t{kFileHeaderSize + kBatchHeaderSize + 12}, uint64_t{kFileHeaderSize + 20}, split - 3}) {
@@ -1737,14 +1745,11 @@ TEST(WalEndToEndTest, DamageBeforeTheLastBatchStopsRecoveryWithPathAndOffset) {
 }
 
 TEST(WalEndToEndTest, TornTailWithTruncationOffIsRefused) {
-  TempDir base;
-  ASSERT_FALSE(base.path().empty());
-  uint64_t split = 0;
-  Dump first, all;
-  std::string log = two_part_log(base.path(), &split, &first, &all);
-  std::string image = read_file(log);
+  TwoPartLog t;
+  ASSERT_FALSE(t.log.empty());
+  auto& [base, split, first, all, log, image, name] = t;
   TempDir d;
-  std::string p = d.path() + "/" + std::filesystem::path(log).filename().string();
+  std::string p = d.path() + "/" + name;
   write_file(p, image.substr(0, image.size() - 2));
   auto [error, got] = recover_dir(d.path(), [](Config& c) { c.aof_load_truncated.store(false); });
   EXPECT_NE(error.find(p), std::string::npos) << error;
@@ -1755,12 +1760,9 @@ TEST(WalEndToEndTest, TornTailWithTruncationOffIsRefused) {
 // After a torn tail is cut off, the log goes on from there: a second life's writes follow the
 // prefix and recovery sees both.
 TEST(WalEndToEndTest, WritesAfterATornTailRecovery) {
-  TempDir base;
-  ASSERT_FALSE(base.path().empty());
-  uint64_t split = 0;
-  Dump first, all;
-  std::string log = two_part_log(base.path(), &split, &first, &all);
-  std::string image = read_file(log);
+  TwoPartLog t;
+  ASSERT_FALSE(t.log.empty());
+  auto& [base, split, first, all, log, image, name] = t;
   write_file(log, image.substr(0, image.size() - 5));
   Dump want;
   {
@@ -1782,13 +1784,9 @@ TEST(WalEndToEndTest, WritesAfterATornTailRecovery) {
 // of the file are the log's end, not damage, and recovery cuts them off so that the next life
 // writes from the log's end; a batch that fails its checks with only zeros after it is a torn write.
 TEST(WalEndToEndTest, PreallocatedZerosAfterTheLastBatchAreTheLogsEnd) {
-  TempDir base;
-  ASSERT_FALSE(base.path().empty());
-  uint64_t split = 0;
-  Dump first, all;
-  std::string log = two_part_log(base.path(), &split, &first, &all);
-  std::string image = read_file(log);
-  std::string name = std::filesystem::path(log).filename().string();
+  TwoPartLog t;
+  ASSERT_FALSE(t.log.empty());
+  auto& [base, split, first, all, log, image, name] = t;
   const std::string zeros(256 * 1024, '\0');
   {  // whole batches, then zeros: everything, and the file cut to the log's end
     TempDir d;
