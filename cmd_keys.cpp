@@ -26,6 +26,7 @@
 #include "errors.h"
 #include "evict.h"
 #include "state.h"
+#include "zset.h"
 
 namespace tally {
 namespace {
@@ -385,6 +386,8 @@ void cmd_object_encoding(Ctx& c) {
   Txn t(c.ks(), c.db(), c.argv[2]);
   const Entry* e = t.probe(0);
   if (!e) return c.out.null();
+  // A sorted set's form can change under its entry (ZADD converts it), so the set itself says.
+  if (e->value_type() == ValueType::kZSet) return c.out.bulk(encoding_name(static_cast<const ZSet*>(e->v.object)->encoding()));
   c.out.bulk(encoding_name(e->encoding()));
 }
 

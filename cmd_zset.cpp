@@ -42,10 +42,14 @@ bool zset_lookup(Ctx& c, Txn& t, std::size_t i, bool write, ZSet** out) {
   return true;
 }
 
-// Replaces key i with `z`, or deletes key i when z is empty (Redis never stores an empty set).
+// Replaces key i with `z`, or deletes key i when z is empty (Redis never stores an empty set). A
+// tree that fits the limits is stored compact, as Redis converts the sets its store commands build.
 void zset_store(Txn& t, std::size_t i, std::unique_ptr<ZSet> z) {
   t.erase(i);
-  if (!z->empty()) t.set_object(i, ValueType::kZSet, Encoding::kAvlTree, z.release());
+  if (z->empty()) return;
+  z->compact_if_fits();
+  Encoding enc = z->encoding();
+  t.set_object(i, ValueType::kZSet, enc, z.release());
 }
 
 // The score as stored: -0 becomes 0.
@@ -119,23 +123,22 @@ bool parse_lex_range(Ctx& c, std::string_view min, std::string_view max, LexRang
   return false;
 }
 
-// ---- Runs: a stretch of consecutive nodes ----
+// ---- Runs: a stretch of consecutive members ----
 
-// `count` nodes in order starting at `first`, walking down (towards lower scores) when `reverse`.
+// `count` members in order starting at `first`, walking down (towards lower scores) when `reverse`.
 struct Run {
-  ZNode* first = nullptr;
+  ZPos first;
   std::size_t count = 0;
   bool reverse = false;
 };
 
-// Calls fn(ZNode*) for each node of the run. fn may remove the node it is given.
+// Calls fn(const ZPos&) for each member of the run. fn must not change the set.
 template <class Fn>
 void for_each_in_run(const ZSet& z, const Run& run, Fn&& fn) {
-  ZNode* n = run.first;
-  for (std::size_t i = 0; i < run.count && n; ++i) {
-    ZNode* following = run.reverse ? z.prev(n) : z.next(n);
-    fn(n);
-    n = following;
+  ZPos p = run.first;
+  for (std::size_t i = 0; i < run.count && p; ++i) {
+    fn(p);
+    p = run.reverse ? z.prev(p) : z.next(p);
   }
 }
 
@@ -152,9 +155,9 @@ Run rank_run(const ZSet& z, int64_t start, int64_t end, bool reverse) {
   return {z.at_rank(first), static_cast<std::size_t>(end - start + 1), reverse};
 }
 
-// The run between two inclusive end nodes (lo <= hi in order; either null means empty), narrowed by
-// a LIMIT: a negative offset selects nothing and a negative count means "all the rest", as in Redis.
-Run bounded_run(const ZSet& z, ZNode* lo, ZNode* hi, bool reverse, int64_t offset, int64_t limit) {
+// The run between two inclusive ends (lo <= hi in order; either none means empty), narrowed by a
+// LIMIT: a negative offset selects nothing and a negative count means "all the rest", as in Redis.
+Run bounded_run(const ZSet& z, const ZPos& lo, const ZPos& hi, bool reverse, int64_t offset, int64_t limit) {
   if (!lo || !hi || offset < 0) return {};
   std::size_t lo_rank = z.rank_of(lo), hi_rank = z.rank_of(hi);
   if (lo_rank > hi_rank) return {};
@@ -163,7 +166,7 @@ Run bounded_run(const ZSet& z, ZNode* lo, ZNode* hi, bool reverse, int64_t offse
   std::size_t n = total - static_cast<std::size_t>(offset);
   if (limit >= 0) n = std::min<std::size_t>(n, static_cast<uint64_t>(limit));
   if (n == 0) return {};
-  ZNode* first = reverse ? z.offset(hi, -offset) : z.offset(lo, offset);
+  ZPos first = reverse ? z.offset(hi, -offset) : z.offset(lo, offset);
   return {first, n, reverse};
 }
 
@@ -171,13 +174,13 @@ Run score_run(const ZSet& z, const ScoreRange& r, bool reverse, int64_t offset =
   return bounded_run(z, z.first_in_score(r.min, r.minex), z.last_in_score(r.max, r.maxex), reverse, offset, limit);
 }
 
-ZNode* lex_first(const ZSet& z, const LexBound& b) {
-  if (b.inf) return b.inf < 0 ? z.min() : nullptr;
+ZPos lex_first(const ZSet& z, const LexBound& b) {
+  if (b.inf) return b.inf < 0 ? z.min() : ZPos{};
   return z.first_in_lex(b.value, b.exclusive);
 }
 
-ZNode* lex_last(const ZSet& z, const LexBound& b) {
-  if (b.inf) return b.inf > 0 ? z.max() : nullptr;
+ZPos lex_last(const ZSet& z, const LexBound& b) {
+  if (b.inf) return b.inf > 0 ? z.max() : ZPos{};
   return z.last_in_lex(b.value, b.exclusive);
 }
 
@@ -209,31 +212,31 @@ bool lex_range_nonempty(const LexRange& r) {
 // to the first member past the near bound, skip `offset` members unchecked, then take members while
 // they are within the far bound. O(n), but only for this misuse.
 Run mixed_lex_run(const ZSet& z, const LexRange& r, bool reverse, int64_t offset, int64_t limit) {
-  if (offset < 0 || !lex_range_nonempty(r) || !lex_above_min(z.max()->name(), r.min) ||
-      !lex_below_max(z.min()->name(), r.max)) {
+  if (offset < 0 || !lex_range_nonempty(r) || !lex_above_min(z.max().member(), r.min) ||
+      !lex_below_max(z.min().member(), r.max)) {
     return {};
   }
-  auto near_ok = [&](const ZNode* n) { return reverse ? lex_below_max(n->name(), r.max) : lex_above_min(n->name(), r.min); };
-  auto far_ok = [&](const ZNode* n) { return reverse ? lex_above_min(n->name(), r.min) : lex_below_max(n->name(), r.max); };
-  auto step = [&](const ZNode* n) { return reverse ? z.prev(n) : z.next(n); };
-  ZNode* n = reverse ? z.max() : z.min();
+  auto near_ok = [&](const ZPos& p) { return reverse ? lex_below_max(p.member(), r.max) : lex_above_min(p.member(), r.min); };
+  auto far_ok = [&](const ZPos& p) { return reverse ? lex_above_min(p.member(), r.min) : lex_below_max(p.member(), r.max); };
+  auto step = [&](const ZPos& p) { return reverse ? z.prev(p) : z.next(p); };
+  ZPos n = reverse ? z.max() : z.min();
   while (n && !near_ok(n)) n = step(n);
   if (!n || !far_ok(n)) return {};
   n = z.offset(n, reverse ? -offset : offset);
   std::size_t count = 0;
-  for (const ZNode* m = n; m && far_ok(m) && (limit < 0 || count < static_cast<uint64_t>(limit)); m = step(m)) ++count;
+  for (ZPos m = n; m && far_ok(m) && (limit < 0 || count < static_cast<uint64_t>(limit)); m = step(m)) ++count;
   return {n, count, reverse};
 }
 
 // Lex ranges are O(log n) seeks when all scores are equal (the intended use), else mixed_lex_run.
 Run lex_run(const ZSet& z, const LexRange& r, bool reverse, int64_t offset = 0, int64_t limit = -1) {
-  if (z.min()->score != z.max()->score) return mixed_lex_run(z, r, reverse, offset, limit);
+  if (z.min().score() != z.max().score()) return mixed_lex_run(z, r, reverse, offset, limit);
   return bounded_run(z, lex_first(z, r.min), lex_last(z, r.max), reverse, offset, limit);
 }
 
 void reply_run(ReplyWriter& out, const ZSet* z, const Run& run, bool withscores) {
   reply_members_header(out, run.count, withscores);
-  if (z) for_each_in_run(*z, run, [&](const ZNode* n) { reply_member(out, n->name(), n->score, withscores); });
+  if (z) for_each_in_run(*z, run, [&](const ZPos& p) { reply_member(out, p.member(), p.score(), withscores); });
 }
 
 // ---- ZADD / ZINCRBY ----
@@ -248,7 +251,7 @@ struct AddOutcome {
 // Redis's zsetAdd: adds or updates one member under the NX/XX/GT/LT/INCR rules. Returns false when
 // INCR would make the score NaN (nothing changes then).
 bool zset_add(ZSet& z, std::string_view member, double score, unsigned flags, AddOutcome* out) {
-  ZNode* n = z.find(member);
+  ZPos n = z.find(member);
   if (!n) {
     if (flags & kZXx) {
       out->nop = true;
@@ -264,15 +267,15 @@ bool zset_add(ZSet& z, std::string_view member, double score, unsigned flags, Ad
     return true;
   }
   if (flags & kZIncr) {
-    score += n->score;
+    score += n.score();
     if (std::isnan(score)) return false;
   }
-  if (((flags & kZLt) && score >= n->score) || ((flags & kZGt) && score <= n->score)) {
+  if (((flags & kZLt) && score >= n.score()) || ((flags & kZGt) && score <= n.score())) {
     out->nop = true;
     return true;
   }
   out->score = score;
-  if (score != n->score) {
+  if (score != n.score()) {
     z.update_score(n, zset_stored_score(score));
     out->updated = true;
   }
@@ -322,7 +325,7 @@ void zadd_generic(Ctx& c, unsigned flags) {
   if (!z && !(flags & kZXx)) {
     auto created = std::make_unique<ZSet>();
     z = created.get();
-    t.set_object(0, ValueType::kZSet, Encoding::kAvlTree, created.release());
+    t.set_object(0, ValueType::kZSet, Encoding::kListpack, created.release());
   }
   int64_t added = 0, updated = 0, processed = 0;
   AddOutcome last;
@@ -437,7 +440,7 @@ Run resolve_range(const ZSet& z, const RangeRequest& r) {
 // ZRANGESTORE's write: the run copied into a fresh set at key 0 (the source may be the same key).
 void store_run(Ctx& c, Txn& t, const ZSet* z, const Run& run) {
   auto dst = std::make_unique<ZSet>();
-  if (z) for_each_in_run(*z, run, [&](const ZNode* n) { dst->insert(n->name(), n->score); });
+  if (z) for_each_in_run(*z, run, [&](const ZPos& p) { dst->insert(p.member(), p.score()); });
   c.out.integer(static_cast<int64_t>(dst->size()));
   zset_store(t, 0, std::move(dst));
 }
@@ -467,10 +470,8 @@ void cmd_zrevrangebylex(Ctx& c) { zrange_generic(c, 1, false, RangeType::kLex, D
 
 // Deletes the run (and the key once empty); replies how many members went.
 void remove_run(Ctx& c, Txn& t, ZSet* z, const Run& run) {
-  for_each_in_run(*z, run, [z, &t](ZNode* n) {
-    t.log_zrem(0, n->name());
-    z->remove(n);
-  });
+  // Every ZREMRANGE run walks up (reverse is never set here), as remove_run() wants.
+  z->remove_run(run.first, run.count, [&t](std::string_view member) { t.log_zrem(0, member); });
   if (z->empty()) t.erase(0);
   c.out.integer(static_cast<int64_t>(run.count));
 }

@@ -32,8 +32,8 @@ void cmd_zrem(Ctx& c) {
   if (!zset_lookup(c, t, 0, true, &z)) return;
   int64_t deleted = 0;
   for (std::size_t j = 2; z && j < c.argc(); ++j) {
-    if (ZNode* n = z->find(c.arg(j))) {
-      t.log_zrem(0, n->name());
+    if (ZPos n = z->find(c.arg(j))) {
+      t.log_zrem(0, n.member());
       z->remove(n);
       ++deleted;
     }
@@ -49,8 +49,8 @@ void cmd_zscore(Ctx& c) {
   Txn t(c.ks(), c.db(), key1(c));
   ZSet* z;
   if (!zset_lookup(c, t, 0, false, &z)) return;
-  const ZNode* n = z ? z->find(c.arg(2)) : nullptr;
-  if (n) c.out.dbl(n->score);
+  ZPos n = z ? z->find(c.arg(2)) : ZPos{};
+  if (n) c.out.dbl(n.score());
   else c.out.null();
 }
 
@@ -60,8 +60,8 @@ void cmd_zmscore(Ctx& c) {
   if (!zset_lookup(c, t, 0, false, &z)) return;
   c.out.array(c.argc() - 2);
   for (std::size_t j = 2; j < c.argc(); ++j) {
-    const ZNode* n = z ? z->find(c.arg(j)) : nullptr;
-    if (n) c.out.dbl(n->score);
+    ZPos n = z ? z->find(c.arg(j)) : ZPos{};
+    if (n) c.out.dbl(n.score());
     else c.out.null();
   }
 }
@@ -76,7 +76,7 @@ void zrank_generic(Ctx& c, bool reverse) {
   Txn t(c.ks(), c.db(), key1(c));
   ZSet* z;
   if (!zset_lookup(c, t, 0, false, &z)) return;
-  const ZNode* n = z ? z->find(c.arg(2)) : nullptr;
+  ZPos n = z ? z->find(c.arg(2)) : ZPos{};
   if (!n) return c.out.null();
   std::size_t rank = z->rank_of(n);
   c.out.integer(static_cast<int64_t>(reverse ? z->size() - 1 - rank : rank));
@@ -111,11 +111,11 @@ void pop_and_reply(Ctx& c, Txn& t, std::size_t i, ZSet* z, bool max, int64_t cou
   }
   bool nested = shape == PopShape::kNested || shape == PopShape::kKeyNested;
   for (std::size_t k = 0; k < n; ++k) {
-    ZNode* node = max ? z->max() : z->min();
+    ZPos node = max ? z->max() : z->min();
     if (nested) c.out.array(2);
-    c.out.bulk(node->name());
-    c.out.dbl(node->score);
-    t.log_zrem(i, node->name());
+    c.out.bulk(node.member());
+    c.out.dbl(node.score());
+    t.log_zrem(i, node.member());
     z->remove(node);
   }
   if (z->empty()) t.erase(i);
@@ -243,8 +243,6 @@ void cmd_bzmpop(Ctx& c) {
 // A uniformly chosen index below n (n > 0).
 std::size_t random_below(std::size_t n) { return static_cast<std::size_t>(random_bits() % n); }
 
-const ZNode* random_node(const ZSet& z) { return z.at_rank(random_below(z.size())); }
-
 // `count` distinct random ranks below `size` (count < size), in random order.
 std::vector<std::size_t> distinct_ranks(std::size_t size, std::size_t count) {
   std::vector<std::size_t> out;
@@ -267,22 +265,27 @@ std::vector<std::size_t> distinct_ranks(std::size_t size, std::size_t count) {
 // Replies ZRANDMEMBER's members: with repetitions when `count` is negative, else distinct; asking for
 // at least the whole set returns it in Redis's order (highest score first).
 void reply_random_members(ReplyWriter& out, const ZSet& z, int64_t count, bool withscores) {
+  // A compact set finds a rank by walking, so its members are listed once up front instead.
+  std::vector<ZPos> listed;
+  if (z.compact() && count != 1 && static_cast<uint64_t>(count) < z.size())
+    for (ZPos p = z.min(); p; p = z.next(p)) listed.push_back(p);
+  auto at = [&](std::size_t rank) { return listed.empty() ? z.at_rank(rank) : listed[rank]; };
   if (count < 0 || count == 1) {
     uint64_t n = count < 0 ? 0 - static_cast<uint64_t>(count) : 1;
     reply_members_header(out, n, withscores);
     for (uint64_t i = 0; i < n; ++i) {
-      const ZNode* node = random_node(z);
-      reply_member(out, node->name(), node->score, withscores);
+      ZPos p = at(random_below(z.size()));
+      reply_member(out, p.member(), p.score(), withscores);
     }
   } else if (static_cast<uint64_t>(count) >= z.size()) {
     reply_members_header(out, z.size(), withscores);
-    for (const ZNode* n = z.max(); n; n = z.prev(n)) reply_member(out, n->name(), n->score, withscores);
+    for (ZPos p = z.max(); p; p = z.prev(p)) reply_member(out, p.member(), p.score(), withscores);
   } else {
     std::vector<std::size_t> ranks = distinct_ranks(z.size(), static_cast<std::size_t>(count));
     reply_members_header(out, ranks.size(), withscores);
     for (std::size_t r : ranks) {
-      const ZNode* node = z.at_rank(r);
-      reply_member(out, node->name(), node->score, withscores);
+      ZPos p = at(r);
+      reply_member(out, p.member(), p.score(), withscores);
     }
   }
 }
@@ -307,7 +310,7 @@ void cmd_zrandmember(Ctx& c) {
   Txn t(c.ks(), c.db(), c.argv.subspan(1, 1));
   ZSet* z;
   if (!zset_lookup(c, t, 0, false, &z)) return;
-  if (z) c.out.bulk(random_node(*z)->name());
+  if (z) c.out.bulk(z->at_rank(random_below(z->size())).member());
   else c.out.null();
 }
 
@@ -336,10 +339,6 @@ bool parse_zscan_options(Ctx& c, std::string_view* pattern, int64_t* count) {
   return true;
 }
 
-// Sets up to this size come back whole, in score order, with cursor 0, as Redis answers for sets in
-// its listpack encoding (zset-max-listpack-entries 128); larger ones are scanned by cursor.
-constexpr std::size_t kZscanWholeMax = 128;
-
 // ZSCAN key cursor [MATCH pattern] [COUNT count]. Scores are bulk strings, in RESP3 too.
 void cmd_zscan(Ctx& c) {
   uint64_t cursor;
@@ -350,21 +349,17 @@ void cmd_zscan(Ctx& c) {
   std::string_view pattern = "*";
   int64_t count = 10;
   if (z && !parse_zscan_options(c, &pattern, &count)) return;
-  std::vector<const ZNode*> found;
-  auto keep = [&](const ZNode* n) {
-    if (pattern == "*" || glob_match(pattern, n->name())) found.push_back(n);
-  };
+  std::vector<ZPos> found;
   uint64_t next = 0;
-  if (z && z->size() <= kZscanWholeMax) {
-    for (const ZNode* n = z->min(); n; n = z->next(n)) keep(n);
-  } else if (z) {
-    // As Redis bounds its own loop: stop after `count` members or count*10 bucket steps.
+  if (z) {
+    // As Redis bounds its own loop: stop after `count` members or count*10 bucket steps. A compact
+    // set answers whole in the first step, with cursor 0.
     int64_t visited = 0, steps = count > INT64_MAX / 10 ? INT64_MAX : count * 10;
     next = cursor;
     do {
-      next = z->scan(next, [&](const ZNode* n) {
+      next = z->scan(next, [&](const ZPos& p) {
         ++visited;
-        keep(n);
+        if (pattern == "*" || glob_match(pattern, p.member())) found.push_back(p);
       });
     } while (next != 0 && visited < count && --steps > 0);
   }
@@ -372,9 +367,9 @@ void cmd_zscan(Ctx& c) {
   c.out.array(2);
   c.out.bulk({buf, format_int64(static_cast<int64_t>(next), buf)});
   c.out.array(2 * found.size());
-  for (const ZNode* n : found) {
-    c.out.bulk(n->name());
-    c.out.bulk(format_double(n->score));
+  for (const ZPos& p : found) {
+    c.out.bulk(p.member());
+    c.out.bulk(format_double(p.score()));
   }
 }
 

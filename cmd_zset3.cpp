@@ -122,16 +122,16 @@ bool parse_setop_options(Ctx& c, std::size_t j, SetOpRequest* r) {
 
 // ---- The operations ----
 
-using Scored = std::pair<std::string_view, double>;  // views into the inputs' nodes
+using Scored = std::pair<std::string_view, double>;  // views into the inputs' members
 
 std::vector<Scored> compute_union(std::vector<Input> in, Aggregate how) {
   std::stable_sort(in.begin(), in.end(), [](const Input& a, const Input& b) { return a.size() < b.size(); });
   std::unordered_map<std::string_view, double> acc;
   acc.reserve(in.back().size());
   for (const Input& src : in) {
-    for (const ZNode* n = src.z ? src.z->min() : nullptr; n; n = src.z->next(n)) {
-      double score = weighted(n->score, src.weight);
-      auto [it, fresh] = acc.try_emplace(n->name(), score);
+    for (ZPos n = src.z ? src.z->min() : ZPos{}; n; n = src.z->next(n)) {
+      double score = weighted(n.score(), src.weight);
+      auto [it, fresh] = acc.try_emplace(n.member(), score);
       if (!fresh) aggregate(&it->second, score, how);
     }
   }
@@ -146,20 +146,20 @@ std::vector<Scored> compute_inter(std::vector<Input> in, Aggregate how, bool car
   std::vector<Scored> out;
   *count = 0;
   if (in[0].size() == 0) return out;
-  for (const ZNode* n = in[0].z->min(); n; n = in[0].z->next(n)) {
-    double score = weighted(n->score, in[0].weight);
+  for (ZPos n = in[0].z->min(); n; n = in[0].z->next(n)) {
+    double score = weighted(n.score(), in[0].weight);
     std::size_t j = 1;
     for (; j < in.size(); ++j) {
-      const ZNode* other = in[j].z == in[0].z ? n : in[j].z->find(n->name());
+      ZPos other = in[j].z == in[0].z ? n : in[j].z->find(n.member());
       if (!other) break;
-      aggregate(&score, other->score * in[j].weight, how);
+      aggregate(&score, other.score() * in[j].weight, how);
     }
     if (j < in.size()) continue;
     ++*count;
     if (card_only) {
       if (limit && *count >= static_cast<uint64_t>(limit)) break;
     } else {
-      out.emplace_back(n->name(), score);
+      out.emplace_back(n.member(), score);
     }
   }
   return out;
@@ -172,9 +172,9 @@ std::vector<Scored> compute_diff(const std::vector<Input>& in) {
   if (!first) return out;
   for (std::size_t j = 1; j < in.size(); ++j)
     if (in[j].z == first) return out;
-  for (const ZNode* n = first->min(); n; n = first->next(n)) {
-    bool elsewhere = std::any_of(in.begin() + 1, in.end(), [n](const Input& o) { return o.z && o.z->find(n->name()); });
-    if (!elsewhere) out.emplace_back(n->name(), n->score);
+  for (ZPos n = first->min(); n; n = first->next(n)) {
+    bool elsewhere = std::any_of(in.begin() + 1, in.end(), [&n](const Input& o) { return o.z && o.z->find(n.member()); });
+    if (!elsewhere) out.emplace_back(n.member(), n.score());
   }
   return out;
 }

@@ -24,6 +24,7 @@
 #include "evict.h"
 #include "hash.h"
 #include "protocol.h"
+#include "zset.h"
 
 namespace tally {
 namespace {
@@ -243,6 +244,13 @@ void set_hash_num(Config& c, int64_t v) {
   publish_hash_limits(c);
 }
 
+// The same for the sorted-set limits, read by zset.cpp on every insert.
+template <auto M>
+void set_zset_num(Config& c, int64_t v) {
+  store(c.*M, v);
+  publish_zset_limits(c);
+}
+
 constexpr int64_t kIntMax = INT_MAX;
 constexpr int64_t kInt64Max = INT64_MAX;
 constexpr int64_t kMb = 1024 * 1024;
@@ -355,6 +363,12 @@ const std::vector<Param>& params() {
       aliased(num("hash-max-listpack-value", Kind::kMemory, kMutable, 0, kInt64Max,
                   get_num<&C::hash_max_listpack_value>, set_hash_num<&C::hash_max_listpack_value>),
               "hash-max-ziplist-value"),
+      aliased(num("zset-max-listpack-entries", Kind::kInt, kMutable, 0, kInt64Max,
+                  get_num<&C::zset_max_listpack_entries>, set_zset_num<&C::zset_max_listpack_entries>),
+              "zset-max-ziplist-entries"),
+      aliased(num("zset-max-listpack-value", Kind::kMemory, kMutable, 0, kInt64Max,
+                  get_num<&C::zset_max_listpack_value>, set_zset_num<&C::zset_max_listpack_value>),
+              "zset-max-ziplist-value"),
   };
   return kParams;
 }

@@ -86,6 +86,9 @@ struct Config {
   // Small hashes stay compact ("listpack", hash.h) up to these; published to hash.cpp on every change.
   std::atomic<int64_t> hash_max_listpack_entries{512};
   std::atomic<int64_t> hash_max_listpack_value{64};
+  // Small sorted sets stay compact ("listpack", zset.h) up to these; published to zset.cpp likewise.
+  std::atomic<int64_t> zset_max_listpack_entries{128};
+  std::atomic<int64_t> zset_max_listpack_value{64};
 
   mutable std::mutex mu;  // guards the strings below
   std::string dir = "./data";

@@ -175,7 +175,7 @@ const char* encoding_name(Encoding enc) {
     case Encoding::kEmbStr: return "embstr";
     case Encoding::kRaw: return "raw";
     case Encoding::kHashTable: return "hashtable";
-    case Encoding::kAvlTree: return "avltree";
+    case Encoding::kSkipList: return "skiplist";
     case Encoding::kListpack: return "listpack";
   }
   return "unknown";

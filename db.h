@@ -43,8 +43,8 @@ enum class Encoding : uint8_t {
   kEmbStr = 1,     // string of up to kEmbMax bytes inside the entry
   kRaw = 2,        // string in its own allocation
   kHashTable = 3,  // hash: intrusive hash table of fields (hash.h)
-  kAvlTree = 4,    // sorted set: hash table + AVL tree (zset.h)
-  kListpack = 5,   // hash: one compact block of pairs (hash.h; Redis's listpack)
+  kSkipList = 4,   // sorted set: hash table + AVL tree (zset.h), under Redis's name for its tree form
+  kListpack = 5,   // hash or sorted set: one compact block (hash.h, zset.h; Redis's listpack)
 };
 
 // What the keyspace needs from an object value type (hash, sorted set) that lives behind

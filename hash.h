@@ -37,6 +37,7 @@
 #include "db.h"
 #include "hashtable.h"
 #include "intrusive.h"
+#include "slab.h"
 
 namespace tally {
 
@@ -94,6 +95,9 @@ class HashObject {
 
   HashObject() = default;
   ~HashObject();  // frees the block or every field
+  // The header comes from the slab (slab.h): 24 bytes, where malloc would take a 32-byte chunk.
+  static void* operator new(std::size_t n) { return small_alloc(n); }
+  static void operator delete(void* p, std::size_t n) { small_free(p, n); }
   HashObject(const HashObject&) = delete;
   HashObject& operator=(const HashObject&) = delete;
 

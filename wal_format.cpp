@@ -80,7 +80,9 @@ std::string apply_full(Txn& t, WalOp op, std::string_view payload) {
     Encoding enc = h->encoding();
     e = t.set_object(0, ValueType::kHash, enc, h.release());
   } else {
+    // Likewise by its size (Redis's rdbLoad of a sorted set).
     auto z = std::make_unique<ZSet>();
+    if (n > zset_limits().entries) z->convert_to_tree();
     for (uint32_t i = 0; i < n && r.ok; ++i) {
       double score = r.get<double>();
       std::string_view m = r.str();
@@ -89,7 +91,8 @@ std::string apply_full(Txn& t, WalOp op, std::string_view payload) {
     }
     if (!r.ok || z->empty()) return "malformed sorted set record";
     t.erase(0);
-    e = t.set_object(0, ValueType::kZSet, Encoding::kAvlTree, z.release());
+    Encoding enc = z->encoding();
+    e = t.set_object(0, ValueType::kZSet, enc, z.release());
   }
   if (expire >= 0) t.set_expire(e, expire);
   return "";
@@ -136,15 +139,15 @@ std::string apply_field(Txn& t, WalOp op, std::string_view payload) {
     case WalOp::kZAdd: {
       double score = r.get<double>();
       if (!r.ok || score != score) return "malformed ZADD record";
-      if (auto* z = object_for<ZSet>(t, ValueType::kZSet, Encoding::kAvlTree, true, &error)) {
-        if (ZNode* n = z->find(r.rest)) z->update_score(n, score);
+      if (auto* z = object_for<ZSet>(t, ValueType::kZSet, Encoding::kListpack, true, &error)) {
+        if (ZPos n = z->find(r.rest)) z->update_score(n, score);
         else z->insert(r.rest, score);
       }
       return error;
     }
     case WalOp::kZRem: {
-      auto* z = object_for<ZSet>(t, ValueType::kZSet, Encoding::kAvlTree, false, &error);
-      if (ZNode* n = z ? z->find(payload) : nullptr) {
+      auto* z = object_for<ZSet>(t, ValueType::kZSet, Encoding::kListpack, false, &error);
+      if (ZPos n = z ? z->find(payload) : ZPos{}) {
         z->remove(n);
         if (z->empty()) t.erase(0);
       }
@@ -202,9 +205,9 @@ void put_entry_record(std::string& b, uint64_t seq, uint32_t shard, uint32_t db,
   } else {
     const auto* z = static_cast<const ZSet*>(e->v.object);
     put_u32(b, static_cast<uint32_t>(z->size()));
-    for (const ZNode* n = z->min(); n; n = z->next(n)) {
-      put_f64(b, n->score);
-      put_str(b, n->name());
+    for (ZPos p = z->min(); p; p = z->next(p)) {
+      put_f64(b, p.score());
+      put_str(b, p.member());
     }
   }
   end_record(b, start);

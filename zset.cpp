@@ -1,14 +1,33 @@
-// Sorted set (see zset.h): every member is one ZNode linked into a hash table and an AVL tree.
-// The tree holds no keys of its own: descents here compare (score, member) through the owning ZNode.
+// Sorted set (see zset.h): a compact block of entries, or every member one ZNode linked into a hash
+// table and an AVL tree. The tree holds no keys of its own: descents here compare (score, member)
+// through the owning ZNode.
+//
+// A compact entry, all of it byte-aligned:
+//   [length of the member: LEB128 varint (7 bits a byte, low bits first)]
+//   [the member's bytes]
+//   [the score: one tag byte, then 0 to 8 bytes]
+//       0x00-0xEF  the integer 0..239, no more bytes
+//       0xF1-0xF8  an integer in the next 1..8 bytes (0xF0 + k), little-endian two's complement
+//       0xF9       the double's 8 bytes, as stored in memory
+//     (an integer form only for a score that is integral, within 2^53 of 0 (so the integer is exact)
+//      and not -0.0)
+//   [back-length: the entry's length before this field, as a varint written backwards: its last
+//    byte holds the low 7 bits, and a byte's top bit says another byte precedes it]
+// So an entry can be read forwards from its start and found from its end (walking down), as Redis's
+// listpack entries can.
 #include "zset.h"
 
 #include <algorithm>
+#include <atomic>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <new>
+#include <string>
 #include <vector>
 
+#include "config.h"
 #include "db.h"
 #include "intrusive.h"
 #include "slab.h"
@@ -86,6 +105,154 @@ AvlNode* build_balanced(const std::vector<ZNode*>& nodes, std::size_t lo, std::s
   return n;
 }
 
+
+// ---- compact entries ----
+
+constexpr unsigned char kScoreIntMax = 0xEF;  // tags 0..kScoreIntMax are the integer itself
+constexpr unsigned char kScoreIntBytes = 0xF0;  // + k: an integer in k bytes
+constexpr unsigned char kScoreDouble = 0xF9;
+constexpr double kExactIntLimit = 9007199254740992.0;  // 2^53
+
+std::size_t varint_size(std::size_t v) {
+  std::size_t n = 1;
+  while (v >= 0x80) {
+    v >>= 7;
+    ++n;
+  }
+  return n;
+}
+
+char* put_varint(char* p, std::size_t v) {
+  while (v >= 0x80) {
+    *p++ = static_cast<char>((v & 0x7f) | 0x80);
+    v >>= 7;
+  }
+  *p++ = static_cast<char>(v);
+  return p;
+}
+
+std::size_t get_varint(const char*& p) {
+  std::size_t v = 0;
+  for (int shift = 0;; shift += 7) {
+    auto b = static_cast<unsigned char>(*p++);
+    v |= static_cast<std::size_t>(b & 0x7f) << shift;
+    if (!(b & 0x80)) return v;
+  }
+}
+
+// Writes v backwards: the byte at p[size-1] holds the low 7 bits.
+char* put_back_varint(char* p, std::size_t v) {
+  const std::size_t n = varint_size(v);
+  for (std::size_t i = 0; i < n; ++i) {
+    const bool more = i + 1 < n;
+    p[n - 1 - i] = static_cast<char>((v & 0x7f) | (more ? 0x80 : 0));
+    v >>= 7;
+  }
+  return p + n;
+}
+
+// Reads a backwards varint that ends just before `end`; *start is where it begins.
+std::size_t get_back_varint(const char* end, const char** start) {
+  std::size_t v = 0;
+  const char* p = end;
+  for (int shift = 0;; shift += 7) {
+    auto b = static_cast<unsigned char>(*--p);
+    v |= static_cast<std::size_t>(b & 0x7f) << shift;
+    if (!(b & 0x80)) break;
+  }
+  *start = p;
+  return v;
+}
+
+// Whether the score is stored as an integer, and which.
+bool score_as_int(double score, int64_t* out) {
+  if (!(std::fabs(score) <= kExactIntLimit) || score != std::trunc(score)) return false;  // NaN, inf too
+  if (score == 0 && std::signbit(score)) return false;
+  *out = static_cast<int64_t>(score);
+  return true;
+}
+
+// Bytes of an integer in two's complement, little-endian, just enough to sign-extend back.
+std::size_t int_bytes(int64_t v) {
+  std::size_t k = 1;
+  while (k < 8) {
+    const int64_t lo = -(int64_t{1} << (8 * k - 1)), hi = (int64_t{1} << (8 * k - 1)) - 1;
+    if (v >= lo && v <= hi) break;
+    ++k;
+  }
+  return k;
+}
+
+std::size_t score_size(double score) {
+  int64_t v;
+  if (!score_as_int(score, &v)) return 1 + sizeof(double);
+  if (v >= 0 && v <= kScoreIntMax) return 1;
+  return 1 + int_bytes(v);
+}
+
+char* put_score(char* p, double score) {
+  int64_t v;
+  if (!score_as_int(score, &v)) {
+    *p++ = static_cast<char>(kScoreDouble);
+    std::memcpy(p, &score, sizeof score);
+    return p + sizeof score;
+  }
+  if (v >= 0 && v <= kScoreIntMax) {
+    *p++ = static_cast<char>(v);
+    return p;
+  }
+  const std::size_t k = int_bytes(v);
+  *p++ = static_cast<char>(kScoreIntBytes + k);
+  auto u = static_cast<uint64_t>(v);
+  for (std::size_t i = 0; i < k; ++i) *p++ = static_cast<char>(u >> (8 * i));
+  return p;
+}
+
+double get_score(const char*& p) {
+  auto tag = static_cast<unsigned char>(*p++);
+  if (tag <= kScoreIntMax) return tag;
+  if (tag == kScoreDouble) {
+    double d;
+    std::memcpy(&d, p, sizeof d);
+    p += sizeof d;
+    return d;
+  }
+  const std::size_t k = tag - kScoreIntBytes;
+  uint64_t u = 0;
+  for (std::size_t i = 0; i < k; ++i) u |= static_cast<uint64_t>(static_cast<unsigned char>(*p++)) << (8 * i);
+  if (k < 8 && (u >> (8 * k - 1)) & 1) u |= ~uint64_t{0} << (8 * k);  // sign-extend
+  return static_cast<double>(static_cast<int64_t>(u));
+}
+
+// Bytes of the score field that starts with `tag`.
+std::size_t score_field_size(unsigned char tag) {
+  if (tag <= kScoreIntMax) return 1;
+  return tag == kScoreDouble ? 1 + sizeof(double) : 1 + (tag - kScoreIntBytes);
+}
+
+// Bytes of a whole entry.
+std::size_t entry_size(std::string_view member, double score) {
+  const std::size_t body = varint_size(member.size()) + member.size() + score_size(score);
+  return body + varint_size(body);
+}
+
+char* put_entry(char* p, std::string_view member, double score) {
+  char* start = p;
+  p = put_varint(p, member.size());
+  if (!member.empty()) std::memcpy(p, member.data(), member.size());
+  p = put_score(p + member.size(), score);
+  return put_back_varint(p, static_cast<std::size_t>(p - start));
+}
+
+// True when (score, member) sorts strictly before the member at p.
+bool before(double score, std::string_view member, const ZPos& p) {
+  if (score != p.score()) return score < p.score();
+  return zset_member_cmp(member, p.member()) < 0;
+}
+
+std::atomic<uint64_t> g_max_entries{ZSetLimits{}.entries};
+std::atomic<uint64_t> g_max_value{ZSetLimits{}.value};
+
 }  // namespace
 
 int zset_member_cmp(std::string_view a, std::string_view b) {
@@ -98,11 +265,25 @@ int zset_member_cmp(std::string_view a, std::string_view b) {
   return a.size() < b.size() ? -1 : 1;
 }
 
-ZSet::ZSet() = default;
+ZSetLimits zset_limits() {
+  return {g_max_entries.load(std::memory_order_relaxed), g_max_value.load(std::memory_order_relaxed)};
+}
 
-ZSet::~ZSet() {
+void set_zset_limits(ZSetLimits limits) {
+  g_max_entries.store(limits.entries, std::memory_order_relaxed);
+  g_max_value.store(limits.value, std::memory_order_relaxed);
+}
+
+void publish_zset_limits(const Config& cfg) {
+  set_zset_limits({static_cast<uint64_t>(cfg.zset_max_listpack_entries.load(std::memory_order_relaxed)),
+                   static_cast<uint64_t>(cfg.zset_max_listpack_value.load(std::memory_order_relaxed))});
+}
+
+// ---- the tree form ----
+
+ZSet::Tree::~Tree() {
   // The table links every node exactly once, so its chain is the cheapest way to visit them all.
-  for (HNode* h = table_.release_all(); h;) {
+  for (HNode* h = table.release_all(); h;) {
     HNode* next = h->next;
     ZNode* n = znode_of_h(h);
     small_free(n, n->alloc_bytes());
@@ -110,48 +291,25 @@ ZSet::~ZSet() {
   }
 }
 
-ZNode* ZSet::alloc_node(std::string_view member, double score, uint32_t hcode) {
+ZNode* ZSet::Tree::alloc_node(std::string_view member, double score, uint32_t hcode) {
   void* mem = small_alloc(sizeof(ZNode) + member.size());
   ZNode* n = new (mem) ZNode{};
   n->hnode.hcode = hcode;
   n->score = score;
   n->hnode.aux = static_cast<uint32_t>(member.size());
   if (!member.empty()) std::memcpy(n + 1, member.data(), member.size());
-  node_bytes_ += alloc_size(member.size());
+  node_bytes += alloc_size(member.size());
   return n;
 }
 
-void ZSet::free_node(ZNode* n) {
-  node_bytes_ -= alloc_size(n->len());
+void ZSet::Tree::free_node(ZNode* n) {
+  node_bytes -= alloc_size(n->len());
   small_free(n, n->alloc_bytes());
 }
 
-ZSet* ZSet::clone() const {
-  auto copy = std::make_unique<ZSet>();  // frees the nodes copied so far if an allocation throws
-  std::vector<ZNode*> nodes;
-  nodes.reserve(size());
-  for (AvlNode* t = avl_first(root_); t; t = avl_next(t)) {
-    const ZNode* src = znode(t);
-    ZNode* n = copy->alloc_node(src->name(), src->score, src->hnode.hcode);
-    copy->table_.insert(&n->hnode);
-    nodes.push_back(n);
-  }
-  // The source is already sorted, so the copy's tree is built directly in O(n) instead of n inserts.
-  copy->root_ = build_balanced(nodes, 0, nodes.size(), nullptr);
-  return copy.release();
-}
-
-std::size_t ZSet::memory_bytes() const { return sizeof(ZSet) + node_bytes_ + table_.memory_bytes(); }
-
-ZNode* ZSet::find(std::string_view member) const {
-  HNode* h = table_.find(member_hash(member),
-                         [member](const HNode* n) { return znode_of_h(n)->name() == member; });
-  return h ? znode_of_h(h) : nullptr;
-}
-
-void ZSet::tree_insert(ZNode* n) {
+void ZSet::Tree::link(ZNode* n) {
   AvlNode* parent = nullptr;
-  AvlNode** from = &root_;
+  AvlNode** from = &root;
   while (*from) {
     parent = *from;
     from = before(n->score, n->name(), znode(parent)) ? &parent->left : &parent->right;
@@ -159,20 +317,169 @@ void ZSet::tree_insert(ZNode* n) {
   avl_init(&n->tree);
   n->tree.parent = parent;
   *from = &n->tree;
-  root_ = avl_fix(&n->tree);
+  root = avl_fix(&n->tree);
 }
 
-ZNode* ZSet::insert(std::string_view member, double score) {
+ZNode* ZSet::Tree::insert(std::string_view member, double score) {
   ZNode* n = alloc_node(member, score, member_hash(member));
-  table_.insert(&n->hnode);
-  tree_insert(n);
+  table.insert(&n->hnode);
+  link(n);
   return n;
 }
 
-void ZSet::update_score(ZNode* n, double score) {
+void ZSet::Tree::remove(ZNode* n) {
+  table.remove_node(&n->hnode);
+  root = avl_del(&n->tree);
+  free_node(n);
+}
+
+ZPos ZSet::tree_pos(ZNode* n) const {
+  ZPos p;
+  if (!n) return p;
+  p.node_ = n;
+  p.member_ = n->name();
+  p.score_ = n->score;
+  p.valid_ = true;
+  return p;
+}
+
+// ---- the compact form ----
+
+ZPos ZSet::entry_at(uint32_t off, uint32_t index) const {
+  ZPos p;
+  const char* q = block_ + off;
+  const std::size_t len = get_varint(q);
+  p.member_ = {q, len};
+  q += len;
+  p.score_ = get_score(q);
+  const std::size_t body = static_cast<std::size_t>(q - (block_ + off));
+  p.at_ = off;
+  p.end_ = static_cast<uint32_t>(off + body + varint_size(body));
+  p.index_ = index;
+  p.valid_ = true;
+  return p;
+}
+
+ZPos ZSet::entry_ending_at(uint32_t off, uint32_t index) const {
+  const char* back;
+  const std::size_t body = get_back_varint(block_ + off, &back);
+  return entry_at(static_cast<uint32_t>(back - block_ - body), index);
+}
+
+template <class Put>
+void ZSet::splice(uint32_t from, uint32_t to, std::size_t add, Put&& put) {
+  const std::size_t bytes = bytes_ - (to - from) + add;
+  char* block = bytes ? static_cast<char*>(small_alloc(bytes)) : nullptr;
+  if (from) std::memcpy(block, block_, from);
+  put(block + from);
+  if (bytes_ > to) std::memcpy(block + from + add, block_ + to, bytes_ - to);
+  if (block_) small_free(block_, bytes_);
+  block_ = block;
+  bytes_ = static_cast<uint32_t>(bytes);
+}
+
+void ZSet::remove_bytes(uint32_t from, uint32_t to, uint32_t members) {
+  splice(from, to, 0, [](char*) {});
+  count_ -= members;
+}
+
+void ZSet::compact_insert(std::string_view member, double score) {
+  uint32_t at = bytes_;
+  for (ZPos p = min(); p; p = next(p)) {
+    if (before(score, member, p)) {
+      at = p.at_;
+      break;
+    }
+  }
+  splice(at, at, entry_size(member, score), [&](char* to) { put_entry(to, member, score); });
+  ++count_;
+}
+
+// ---- both ----
+
+ZSet::ZSet() = default;
+
+ZSet::~ZSet() {
+  if (block_) small_free(block_, bytes_);
+}
+
+std::size_t ZSet::size() const { return tree_ ? tree_->table.size() : count_; }
+
+ZSet* ZSet::clone() const {
+  auto copy = std::make_unique<ZSet>();  // frees what was copied so far if an allocation throws
+  if (!tree_) {
+    if (bytes_) {
+      copy->block_ = static_cast<char*>(small_alloc(bytes_));
+      std::memcpy(copy->block_, block_, bytes_);
+      copy->bytes_ = bytes_;
+      copy->count_ = count_;
+    }
+    return copy.release();
+  }
+  copy->tree_ = std::make_unique<Tree>();
+  Tree& to = *copy->tree_;
+  std::vector<ZNode*> nodes;
+  nodes.reserve(size());
+  for (AvlNode* t = avl_first(tree_->root); t; t = avl_next(t)) {
+    const ZNode* src = znode(t);
+    ZNode* n = to.alloc_node(src->name(), src->score, src->hnode.hcode);
+    to.table.insert(&n->hnode);
+    nodes.push_back(n);
+  }
+  // The source is already sorted, so the copy's tree is built directly in O(n) instead of n inserts.
+  to.root = build_balanced(nodes, 0, nodes.size(), nullptr);
+  return copy.release();
+}
+
+std::size_t ZSet::memory_bytes() const {
+  if (!tree_) return sizeof(ZSet) + (bytes_ ? small_alloc_size(bytes_) : 0);
+  return sizeof(ZSet) + sizeof(Tree) + tree_->node_bytes + tree_->table.memory_bytes();
+}
+
+ZPos ZSet::find(std::string_view member) const {
+  if (!tree_) {
+    // Compares members only, skipping each score unread; decodes just the entry found.
+    const char* p = block_;
+    const char* const end = block_ + bytes_;
+    for (uint32_t index = 0; p < end; ++index) {
+      const char* start = p;
+      const std::size_t len = get_varint(p);
+      const bool hit = len == member.size() && (len == 0 || std::memcmp(p, member.data(), len) == 0);
+      if (hit) return entry_at(static_cast<uint32_t>(start - block_), index);
+      p += len;
+      p += score_field_size(static_cast<unsigned char>(*p));
+      p += varint_size(static_cast<std::size_t>(p - start));
+    }
+    return {};
+  }
+  HNode* h = tree_->table.find(member_hash(member),
+                               [member](const HNode* n) { return znode_of_h(n)->name() == member; });
+  return tree_pos(h ? znode_of_h(h) : nullptr);
+}
+
+void ZSet::insert(std::string_view member, double score) {
+  if (!tree_) {
+    const ZSetLimits limits = zset_limits();
+    if (member.size() <= limits.value && count_ + uint64_t{1} <= limits.entries &&
+        bytes_ + entry_size(member, score) <= kMaxCompactBytes) {
+      return compact_insert(member, score);
+    }
+    convert_to_tree();
+  }
+  tree_->insert(member, score);
+}
+
+void ZSet::update_score(const ZPos& p, double score) {
+  if (!tree_) {
+    // The member's bytes are in the entry about to go: it moves through a copy.
+    std::string member(p.member());
+    remove(p);
+    return compact_insert(member, score);
+  }
   // An update that leaves the node between its neighbours (equal scores, -0.0/0.0, small moves)
   // needs no tree change at all. Only the neighbour on the side it moves towards can be passed: a
   // walk to the other one (often a cache miss or two) is skipped.
+  ZNode* n = p.node_;
   bool in_place;
   if (score == n->score) {
     in_place = true;  // -0.0 and 0.0 compare equal; the score is still stored as given
@@ -180,67 +487,168 @@ void ZSet::update_score(ZNode* n, double score) {
     const AvlNode* q = avl_next(&n->tree);
     in_place = !q || before(score, n->name(), znode(q));
   } else {
-    const AvlNode* p = avl_prev(&n->tree);
-    in_place = !p || sorts_before(znode(p), score, n->name());
+    const AvlNode* q = avl_prev(&n->tree);
+    in_place = !q || sorts_before(znode(q), score, n->name());
   }
   if (in_place) {
     n->score = score;
     return;
   }
-  root_ = avl_del(&n->tree);
+  tree_->root = avl_del(&n->tree);
   n->score = score;
-  tree_insert(n);
+  tree_->link(n);
 }
 
-void ZSet::remove(ZNode* n) {
-  table_.remove_node(&n->hnode);
-  root_ = avl_del(&n->tree);
-  free_node(n);
+void ZSet::remove(const ZPos& p) {
+  if (tree_) return tree_->remove(p.node_);
+  remove_bytes(p.at_, p.end_, 1);
 }
 
-ZNode* ZSet::min() const { return znode_or_null(avl_first(root_)); }
-ZNode* ZSet::max() const { return znode_or_null(avl_last(root_)); }
-ZNode* ZSet::next(const ZNode* n) const { return znode_or_null(avl_next(tree_of(n))); }
-ZNode* ZSet::prev(const ZNode* n) const { return znode_or_null(avl_prev(tree_of(n))); }
-ZNode* ZSet::offset(const ZNode* n, int64_t k) const { return znode_or_null(avl_offset(tree_of(n), k)); }
-ZNode* ZSet::at_rank(std::size_t rank) const { return znode_or_null(avl_at(root_, rank)); }
-std::size_t ZSet::rank_of(const ZNode* n) const { return avl_rank(&n->tree); }
-
-ZNode* ZSet::first_in_score(double min, bool exclusive) const {
-  return znode_or_null(first_where(root_, [min, exclusive](const ZNode* z) {
-    return exclusive ? z->score > min : z->score >= min;
-  }));
+void ZSet::convert_to_tree() {
+  if (tree_) return;
+  auto tree = std::make_unique<Tree>();
+  std::vector<ZNode*> nodes;
+  nodes.reserve(count_);
+  for (ZPos p = min(); p; p = next(p)) {
+    ZNode* n = tree->alloc_node(p.member(), p.score(), member_hash(p.member()));
+    tree->table.insert(&n->hnode);
+    nodes.push_back(n);
+  }
+  tree->root = build_balanced(nodes, 0, nodes.size(), nullptr);
+  if (block_) small_free(block_, bytes_);
+  block_ = nullptr;
+  bytes_ = count_ = 0;
+  tree_ = std::move(tree);
 }
 
-ZNode* ZSet::last_in_score(double max, bool exclusive) const {
-  return znode_or_null(last_where(root_, [max, exclusive](const ZNode* z) {
-    return exclusive ? z->score < max : z->score <= max;
-  }));
+void ZSet::compact_if_fits() {
+  if (!tree_) return;
+  const ZSetLimits limits = zset_limits();
+  if (size() > limits.entries) return;
+  std::size_t bytes = 0;
+  for (AvlNode* t = avl_first(tree_->root); t; t = avl_next(t)) {
+    const ZNode* n = znode(t);
+    if (n->len() > limits.value) return;
+    bytes += entry_size(n->name(), n->score);
+  }
+  if (bytes > kMaxCompactBytes) return;
+  char* block = bytes ? static_cast<char*>(small_alloc(bytes)) : nullptr;
+  char* p = block;
+  for (AvlNode* t = avl_first(tree_->root); t; t = avl_next(t)) p = put_entry(p, znode(t)->name(), znode(t)->score);
+  count_ = static_cast<uint32_t>(size());
+  tree_.reset();
+  block_ = block;
+  bytes_ = static_cast<uint32_t>(bytes);
 }
 
-ZNode* ZSet::first_in_lex(std::string_view s, bool exclusive) const {
-  return znode_or_null(first_where(root_, [s, exclusive](const ZNode* z) {
-    const int c = zset_member_cmp(z->name(), s);
+ZPos ZSet::min() const {
+  if (tree_) return tree_pos(znode_or_null(avl_first(tree_->root)));
+  return count_ ? entry_at(0, 0) : ZPos{};
+}
+
+ZPos ZSet::max() const {
+  if (tree_) return tree_pos(znode_or_null(avl_last(tree_->root)));
+  return count_ ? entry_ending_at(bytes_, count_ - 1) : ZPos{};
+}
+
+ZPos ZSet::next(const ZPos& p) const {
+  if (tree_) return tree_pos(znode_or_null(avl_next(tree_of(p.node_))));
+  return p.end_ < bytes_ ? entry_at(p.end_, p.index_ + 1) : ZPos{};
+}
+
+ZPos ZSet::prev(const ZPos& p) const {
+  if (tree_) return tree_pos(znode_or_null(avl_prev(tree_of(p.node_))));
+  return p.at_ > 0 ? entry_ending_at(p.at_, p.index_ - 1) : ZPos{};
+}
+
+ZPos ZSet::offset(const ZPos& p, int64_t k) const {
+  if (tree_) return tree_pos(znode_or_null(avl_offset(tree_of(p.node_), k)));
+  if (k >= 0 ? static_cast<uint64_t>(k) >= count_ - p.index_ : static_cast<uint64_t>(-(k + 1)) >= p.index_) return {};
+  ZPos q = p;
+  for (; k > 0; --k) q = next(q);
+  for (; k < 0; ++k) q = prev(q);
+  return q;
+}
+
+ZPos ZSet::at_rank(std::size_t rank) const {
+  if (tree_) return tree_pos(znode_or_null(avl_at(tree_->root, rank)));
+  if (rank >= count_) return {};
+  // From whichever end is nearer.
+  return rank < count_ / 2 ? offset(min(), static_cast<int64_t>(rank))
+                           : offset(max(), -static_cast<int64_t>(count_ - 1 - rank));
+}
+
+std::size_t ZSet::rank_of(const ZPos& p) const { return tree_ ? avl_rank(&p.node_->tree) : p.index_; }
+
+ZPos ZSet::first_in_score(double min, bool exclusive) const {
+  auto ok = [min, exclusive](double s) { return exclusive ? s > min : s >= min; };
+  if (!tree_) {
+    for (ZPos p = this->min(); p; p = next(p))
+      if (ok(p.score())) return p;
+    return {};
+  }
+  return tree_pos(znode_or_null(first_where(tree_->root, [&ok](const ZNode* z) { return ok(z->score); })));
+}
+
+ZPos ZSet::last_in_score(double max, bool exclusive) const {
+  auto ok = [max, exclusive](double s) { return exclusive ? s < max : s <= max; };
+  if (!tree_) {
+    for (ZPos p = this->max(); p; p = prev(p))
+      if (ok(p.score())) return p;
+    return {};
+  }
+  return tree_pos(znode_or_null(last_where(tree_->root, [&ok](const ZNode* z) { return ok(z->score); })));
+}
+
+ZPos ZSet::first_in_lex(std::string_view s, bool exclusive) const {
+  auto ok = [s, exclusive](std::string_view m) {
+    const int c = zset_member_cmp(m, s);
     return exclusive ? c > 0 : c >= 0;
-  }));
+  };
+  if (!tree_) {
+    for (ZPos p = min(); p; p = next(p))
+      if (ok(p.member())) return p;
+    return {};
+  }
+  return tree_pos(znode_or_null(first_where(tree_->root, [&ok](const ZNode* z) { return ok(z->name()); })));
 }
 
-ZNode* ZSet::last_in_lex(std::string_view s, bool exclusive) const {
-  return znode_or_null(last_where(root_, [s, exclusive](const ZNode* z) {
-    const int c = zset_member_cmp(z->name(), s);
+ZPos ZSet::last_in_lex(std::string_view s, bool exclusive) const {
+  auto ok = [s, exclusive](std::string_view m) {
+    const int c = zset_member_cmp(m, s);
     return exclusive ? c < 0 : c <= 0;
-  }));
+  };
+  if (!tree_) {
+    for (ZPos p = max(); p; p = prev(p))
+      if (ok(p.member())) return p;
+    return {};
+  }
+  return tree_pos(znode_or_null(last_where(tree_->root, [&ok](const ZNode* z) { return ok(z->name()); })));
 }
 
 bool ZSet::check_invariants() const {
-  if (!avl_check(root_)) return false;
-  if (avl_count(root_) != size()) return false;
+  if (!tree_) {
+    if ((block_ == nullptr) != (bytes_ == 0) || (bytes_ == 0) != (count_ == 0)) return false;
+    ZPos last;
+    uint32_t n = 0;
+    for (ZPos p = min(); p; p = next(p), ++n) {
+      if (p.score() != p.score() || p.index_ != n || p.end_ > bytes_) return false;
+      if (last && !before(last.score(), last.member(), p)) return false;
+      if (prev(p) ? prev(p).at_ != last.at_ : p.at_ != 0) return false;  // the back-length leads back
+      // No duplicate member: find() stops at the first equal member.
+      if (find(p.member()).at_ != p.at_) return false;
+      last = p;
+    }
+    return n == count_ && (!last || last.end_ == bytes_);
+  }
+  if (!avl_check(tree_->root)) return false;
+  if (avl_count(tree_->root) != size()) return false;
   const ZNode* last = nullptr;
-  for (AvlNode* t = avl_first(root_); t; t = avl_next(t)) {
+  for (AvlNode* t = avl_first(tree_->root); t; t = avl_next(t)) {
     const ZNode* z = znode(t);
     if (z->score != z->score) return false;  // NaN
     if (last && !sorts_before(last, z->score, z->name())) return false;
-    if (z->hnode.hcode != member_hash(z->name()) || find(z->name()) != z) return false;
+    if (z->hnode.hcode != member_hash(z->name()) || find(z->name()).node_ != z) return false;
     last = z;
   }
   return true;

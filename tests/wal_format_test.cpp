@@ -139,7 +139,7 @@ std::string describe_entry(const Entry* e, int64_t expire) {
     case ValueType::kZSet: {
       const auto* z = static_cast<const ZSet*>(e->v.object);
       out = "zset[";
-      for (const ZNode* n = z->min(); n; n = z->next(n)) out += std::string(n->name()) + "=" + hex_score(n->score) + ",";
+      for (ZPos p = z->min(); p; p = z->next(p)) out += std::string(p.member()) + "=" + hex_score(p.score()) + ",";
       out += "]";
       break;
     }
@@ -312,7 +312,7 @@ TEST(WalFormatTest, EntryRecordsRoundTripThroughApply) {
     z->insert("x", 1);
     z->insert("y", -0.0);
     z->insert("w", 1e300);
-    Entry* ze = t.set_object(4, ValueType::kZSet, Encoding::kAvlTree, z);
+    Entry* ze = t.set_object(4, ValueType::kZSet, z->encoding(), z);
     t.set_expire(ze, 5);
   }
   Dump want = dump(src);
