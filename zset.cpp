@@ -347,12 +347,12 @@ ZPos ZSet::tree_pos(ZNode* n) const {
 
 ZPos ZSet::entry_at(uint32_t off, uint32_t index) const {
   ZPos p;
-  const char* q = block_ + off;
+  const char* q = block_ptr() + off;
   const std::size_t len = get_varint(q);
   p.member_ = {q, len};
   q += len;
   p.score_ = get_score(q);
-  const std::size_t body = static_cast<std::size_t>(q - (block_ + off));
+  const std::size_t body = static_cast<std::size_t>(q - (block_ptr() + off));
   p.at_ = off;
   p.end_ = static_cast<uint32_t>(off + body + varint_size(body));
   p.index_ = index;
@@ -362,19 +362,19 @@ ZPos ZSet::entry_at(uint32_t off, uint32_t index) const {
 
 ZPos ZSet::entry_ending_at(uint32_t off, uint32_t index) const {
   const char* back;
-  const std::size_t body = get_back_varint(block_ + off, &back);
-  return entry_at(static_cast<uint32_t>(back - block_ - body), index);
+  const std::size_t body = get_back_varint(block_ptr() + off, &back);
+  return entry_at(static_cast<uint32_t>(back - block_ptr() - body), index);
 }
 
 template <class Put>
 void ZSet::splice(uint32_t from, uint32_t to, std::size_t add, Put&& put) {
   const std::size_t bytes = bytes_ - (to - from) + add;
   char* block = bytes ? static_cast<char*>(small_alloc(bytes)) : nullptr;
-  if (from) std::memcpy(block, block_, from);
+  if (from) std::memcpy(block, block_ptr(), from);
   put(block + from);
-  if (bytes_ > to) std::memcpy(block + from + add, block_ + to, bytes_ - to);
-  if (block_) small_free(block_, bytes_);
-  block_ = block;
+  if (bytes_ > to) std::memcpy(block + from + add, block_ptr() + to, bytes_ - to);
+  if (block_ptr()) small_free(block_ptr(), bytes_);
+  mem_ = block;
   bytes_ = static_cast<uint32_t>(bytes);
 }
 
@@ -400,27 +400,29 @@ void ZSet::compact_insert(std::string_view member, double score) {
 ZSet::ZSet() = default;
 
 ZSet::~ZSet() {
-  if (block_) small_free(block_, bytes_);
+  if (Tree* t = tree_ptr()) delete t;
+  else if (mem_) small_free(mem_, bytes_);
 }
 
-std::size_t ZSet::size() const { return tree_ ? tree_->table.size() : count_; }
+std::size_t ZSet::size() const { return tree_ptr() ? tree_ptr()->table.size() : count_; }
 
 ZSet* ZSet::clone() const {
   auto copy = std::make_unique<ZSet>();  // frees what was copied so far if an allocation throws
-  if (!tree_) {
+  if (!tree_ptr()) {
     if (bytes_) {
-      copy->block_ = static_cast<char*>(small_alloc(bytes_));
-      std::memcpy(copy->block_, block_, bytes_);
+      copy->mem_ = small_alloc(bytes_);
+      std::memcpy(copy->mem_, block_ptr(), bytes_);
       copy->bytes_ = bytes_;
       copy->count_ = count_;
     }
     return copy.release();
   }
-  copy->tree_ = std::make_unique<Tree>();
-  Tree& to = *copy->tree_;
+  copy->mem_ = new Tree();
+  copy->count_ = kTreeForm;
+  Tree& to = *copy->tree_ptr();
   std::vector<ZNode*> nodes;
   nodes.reserve(size());
-  for (AvlNode* t = avl_first(tree_->root); t; t = avl_next(t)) {
+  for (AvlNode* t = avl_first(tree_ptr()->root); t; t = avl_next(t)) {
     const ZNode* src = znode(t);
     ZNode* n = to.alloc_node(src->name(), src->score, src->hnode.hcode);
     to.table.insert(&n->hnode);
@@ -432,33 +434,33 @@ ZSet* ZSet::clone() const {
 }
 
 std::size_t ZSet::memory_bytes() const {
-  if (!tree_) return sizeof(ZSet) + (bytes_ ? small_alloc_size(bytes_) : 0);
-  return sizeof(ZSet) + sizeof(Tree) + tree_->node_bytes + tree_->table.memory_bytes();
+  if (!tree_ptr()) return sizeof(ZSet) + (bytes_ ? small_alloc_size(bytes_) : 0);
+  return sizeof(ZSet) + sizeof(Tree) + tree_ptr()->node_bytes + tree_ptr()->table.memory_bytes();
 }
 
 ZPos ZSet::find(std::string_view member) const {
-  if (!tree_) {
+  if (!tree_ptr()) {
     // Compares members only, skipping each score unread; decodes just the entry found.
-    const char* p = block_;
-    const char* const end = block_ + bytes_;
+    const char* p = block_ptr();
+    const char* const end = block_ptr() + bytes_;
     for (uint32_t index = 0; p < end; ++index) {
       const char* start = p;
       const std::size_t len = get_varint(p);
       const bool hit = len == member.size() && (len == 0 || std::memcmp(p, member.data(), len) == 0);
-      if (hit) return entry_at(static_cast<uint32_t>(start - block_), index);
+      if (hit) return entry_at(static_cast<uint32_t>(start - block_ptr()), index);
       p += len;
       p += score_field_size(static_cast<unsigned char>(*p));
       p += varint_size(static_cast<std::size_t>(p - start));
     }
     return {};
   }
-  HNode* h = tree_->table.find(member_hash(member),
+  HNode* h = tree_ptr()->table.find(member_hash(member),
                                [member](const HNode* n) { return znode_of_h(n)->name() == member; });
   return tree_pos(h ? znode_of_h(h) : nullptr);
 }
 
 void ZSet::insert(std::string_view member, double score) {
-  if (!tree_) {
+  if (!tree_ptr()) {
     const ZSetLimits limits = zset_limits();
     if (member.size() <= limits.value && count_ + uint64_t{1} <= limits.entries &&
         bytes_ + entry_size(member, score) <= kMaxCompactBytes) {
@@ -466,11 +468,11 @@ void ZSet::insert(std::string_view member, double score) {
     }
     convert_to_tree();
   }
-  tree_->insert(member, score);
+  tree_ptr()->insert(member, score);
 }
 
 void ZSet::update_score(const ZPos& p, double score) {
-  if (!tree_) {
+  if (!tree_ptr()) {
     // The member's bytes are in the entry about to go: it moves through a copy.
     std::string member(p.member());
     remove(p);
@@ -494,18 +496,18 @@ void ZSet::update_score(const ZPos& p, double score) {
     n->score = score;
     return;
   }
-  tree_->root = avl_del(&n->tree);
+  tree_ptr()->root = avl_del(&n->tree);
   n->score = score;
-  tree_->link(n);
+  tree_ptr()->link(n);
 }
 
 void ZSet::remove(const ZPos& p) {
-  if (tree_) return tree_->remove(p.node_);
+  if (tree_ptr()) return tree_ptr()->remove(p.node_);
   remove_bytes(p.at_, p.end_, 1);
 }
 
 void ZSet::convert_to_tree() {
-  if (tree_) return;
+  if (tree_ptr()) return;
   auto tree = std::make_unique<Tree>();
   std::vector<ZNode*> nodes;
   nodes.reserve(count_);
@@ -515,18 +517,18 @@ void ZSet::convert_to_tree() {
     nodes.push_back(n);
   }
   tree->root = build_balanced(nodes, 0, nodes.size(), nullptr);
-  if (block_) small_free(block_, bytes_);
-  block_ = nullptr;
-  bytes_ = count_ = 0;
-  tree_ = std::move(tree);
+  if (block_ptr()) small_free(block_ptr(), bytes_);
+  mem_ = tree.release();
+  bytes_ = 0;
+  count_ = kTreeForm;
 }
 
 void ZSet::compact_if_fits() {
-  if (!tree_) return;
+  if (!tree_ptr()) return;
   const ZSetLimits limits = zset_limits();
   if (size() > limits.entries) return;
   std::size_t bytes = 0;
-  for (AvlNode* t = avl_first(tree_->root); t; t = avl_next(t)) {
+  for (AvlNode* t = avl_first(tree_ptr()->root); t; t = avl_next(t)) {
     const ZNode* n = znode(t);
     if (n->len() > limits.value) return;
     bytes += entry_size(n->name(), n->score);
@@ -534,35 +536,36 @@ void ZSet::compact_if_fits() {
   if (bytes > kMaxCompactBytes) return;
   char* block = bytes ? static_cast<char*>(small_alloc(bytes)) : nullptr;
   char* p = block;
-  for (AvlNode* t = avl_first(tree_->root); t; t = avl_next(t)) p = put_entry(p, znode(t)->name(), znode(t)->score);
-  count_ = static_cast<uint32_t>(size());
-  tree_.reset();
-  block_ = block;
+  for (AvlNode* t = avl_first(tree_ptr()->root); t; t = avl_next(t)) p = put_entry(p, znode(t)->name(), znode(t)->score);
+  const std::size_t members = size();
+  delete tree_ptr();
+  mem_ = block;
   bytes_ = static_cast<uint32_t>(bytes);
+  count_ = static_cast<uint32_t>(members);
 }
 
 ZPos ZSet::min() const {
-  if (tree_) return tree_pos(znode_or_null(avl_first(tree_->root)));
+  if (tree_ptr()) return tree_pos(znode_or_null(avl_first(tree_ptr()->root)));
   return count_ ? entry_at(0, 0) : ZPos{};
 }
 
 ZPos ZSet::max() const {
-  if (tree_) return tree_pos(znode_or_null(avl_last(tree_->root)));
+  if (tree_ptr()) return tree_pos(znode_or_null(avl_last(tree_ptr()->root)));
   return count_ ? entry_ending_at(bytes_, count_ - 1) : ZPos{};
 }
 
 ZPos ZSet::next(const ZPos& p) const {
-  if (tree_) return tree_pos(znode_or_null(avl_next(tree_of(p.node_))));
+  if (tree_ptr()) return tree_pos(znode_or_null(avl_next(tree_of(p.node_))));
   return p.end_ < bytes_ ? entry_at(p.end_, p.index_ + 1) : ZPos{};
 }
 
 ZPos ZSet::prev(const ZPos& p) const {
-  if (tree_) return tree_pos(znode_or_null(avl_prev(tree_of(p.node_))));
+  if (tree_ptr()) return tree_pos(znode_or_null(avl_prev(tree_of(p.node_))));
   return p.at_ > 0 ? entry_ending_at(p.at_, p.index_ - 1) : ZPos{};
 }
 
 ZPos ZSet::offset(const ZPos& p, int64_t k) const {
-  if (tree_) return tree_pos(znode_or_null(avl_offset(tree_of(p.node_), k)));
+  if (tree_ptr()) return tree_pos(znode_or_null(avl_offset(tree_of(p.node_), k)));
   if (k >= 0 ? static_cast<uint64_t>(k) >= count_ - p.index_ : static_cast<uint64_t>(-(k + 1)) >= p.index_) return {};
   ZPos q = p;
   for (; k > 0; --k) q = next(q);
@@ -571,33 +574,33 @@ ZPos ZSet::offset(const ZPos& p, int64_t k) const {
 }
 
 ZPos ZSet::at_rank(std::size_t rank) const {
-  if (tree_) return tree_pos(znode_or_null(avl_at(tree_->root, rank)));
+  if (tree_ptr()) return tree_pos(znode_or_null(avl_at(tree_ptr()->root, rank)));
   if (rank >= count_) return {};
   // From whichever end is nearer.
   return rank < count_ / 2 ? offset(min(), static_cast<int64_t>(rank))
                            : offset(max(), -static_cast<int64_t>(count_ - 1 - rank));
 }
 
-std::size_t ZSet::rank_of(const ZPos& p) const { return tree_ ? avl_rank(&p.node_->tree) : p.index_; }
+std::size_t ZSet::rank_of(const ZPos& p) const { return tree_ptr() ? avl_rank(&p.node_->tree) : p.index_; }
 
 ZPos ZSet::first_in_score(double min, bool exclusive) const {
   auto ok = [min, exclusive](double s) { return exclusive ? s > min : s >= min; };
-  if (!tree_) {
+  if (!tree_ptr()) {
     for (ZPos p = this->min(); p; p = next(p))
       if (ok(p.score())) return p;
     return {};
   }
-  return tree_pos(znode_or_null(first_where(tree_->root, [&ok](const ZNode* z) { return ok(z->score); })));
+  return tree_pos(znode_or_null(first_where(tree_ptr()->root, [&ok](const ZNode* z) { return ok(z->score); })));
 }
 
 ZPos ZSet::last_in_score(double max, bool exclusive) const {
   auto ok = [max, exclusive](double s) { return exclusive ? s < max : s <= max; };
-  if (!tree_) {
+  if (!tree_ptr()) {
     for (ZPos p = this->max(); p; p = prev(p))
       if (ok(p.score())) return p;
     return {};
   }
-  return tree_pos(znode_or_null(last_where(tree_->root, [&ok](const ZNode* z) { return ok(z->score); })));
+  return tree_pos(znode_or_null(last_where(tree_ptr()->root, [&ok](const ZNode* z) { return ok(z->score); })));
 }
 
 ZPos ZSet::first_in_lex(std::string_view s, bool exclusive) const {
@@ -605,12 +608,12 @@ ZPos ZSet::first_in_lex(std::string_view s, bool exclusive) const {
     const int c = zset_member_cmp(m, s);
     return exclusive ? c > 0 : c >= 0;
   };
-  if (!tree_) {
+  if (!tree_ptr()) {
     for (ZPos p = min(); p; p = next(p))
       if (ok(p.member())) return p;
     return {};
   }
-  return tree_pos(znode_or_null(first_where(tree_->root, [&ok](const ZNode* z) { return ok(z->name()); })));
+  return tree_pos(znode_or_null(first_where(tree_ptr()->root, [&ok](const ZNode* z) { return ok(z->name()); })));
 }
 
 ZPos ZSet::last_in_lex(std::string_view s, bool exclusive) const {
@@ -618,17 +621,17 @@ ZPos ZSet::last_in_lex(std::string_view s, bool exclusive) const {
     const int c = zset_member_cmp(m, s);
     return exclusive ? c < 0 : c <= 0;
   };
-  if (!tree_) {
+  if (!tree_ptr()) {
     for (ZPos p = max(); p; p = prev(p))
       if (ok(p.member())) return p;
     return {};
   }
-  return tree_pos(znode_or_null(last_where(tree_->root, [&ok](const ZNode* z) { return ok(z->name()); })));
+  return tree_pos(znode_or_null(last_where(tree_ptr()->root, [&ok](const ZNode* z) { return ok(z->name()); })));
 }
 
 bool ZSet::check_invariants() const {
-  if (!tree_) {
-    if ((block_ == nullptr) != (bytes_ == 0) || (bytes_ == 0) != (count_ == 0)) return false;
+  if (!tree_ptr()) {
+    if ((block_ptr() == nullptr) != (bytes_ == 0) || (bytes_ == 0) != (count_ == 0)) return false;
     ZPos last;
     uint32_t n = 0;
     for (ZPos p = min(); p; p = next(p), ++n) {
@@ -641,10 +644,10 @@ bool ZSet::check_invariants() const {
     }
     return n == count_ && (!last || last.end_ == bytes_);
   }
-  if (!avl_check(tree_->root)) return false;
-  if (avl_count(tree_->root) != size()) return false;
+  if (!avl_check(tree_ptr()->root)) return false;
+  if (avl_count(tree_ptr()->root) != size()) return false;
   const ZNode* last = nullptr;
-  for (AvlNode* t = avl_first(tree_->root); t; t = avl_next(t)) {
+  for (AvlNode* t = avl_first(tree_ptr()->root); t; t = avl_next(t)) {
     const ZNode* z = znode(t);
     if (z->score != z->score) return false;  // NaN
     if (last && !sorts_before(last, z->score, z->name())) return false;

@@ -103,7 +103,7 @@ class ZSet {
 
   ZSet();
   ~ZSet();  // frees the block or every node
-  // The header comes from the slab (slab.h): 24 bytes, where malloc would take a 32-byte chunk.
+  // The header comes from the slab (slab.h): 16 bytes, where malloc would take a 32-byte chunk.
   static void* operator new(std::size_t n) { return small_alloc(n); }
   static void operator delete(void* p, std::size_t n) { small_free(p, n); }
   ZSet(const ZSet&) = delete;
@@ -113,7 +113,7 @@ class ZSet {
   // keyspace).
   ZSet* clone() const;
 
-  bool compact() const { return !tree_; }
+  bool compact() const { return count_ != kTreeForm; }
   // kListpack or kSkipList (OBJECT ENCODING).
   Encoding encoding() const { return compact() ? Encoding::kListpack : Encoding::kSkipList; }
   std::size_t size() const;
@@ -197,14 +197,19 @@ class ZSet {
   void splice(uint32_t from, uint32_t to, std::size_t add, Put&& put);
   void remove_bytes(uint32_t from, uint32_t to, uint32_t members);
 
-  char* block_ = nullptr;  // compact form: the entries (nullptr while empty or a tree)
-  uint32_t bytes_ = 0;     // compact form: length of block_
-  uint32_t count_ = 0;     // compact form: entries in block_
-  std::unique_ptr<Tree> tree_;  // tree form when set
-};
-static_assert(sizeof(ZSet) == 24, "a small sorted set's header is part of the memory budget");
+  static constexpr uint32_t kTreeForm = UINT32_MAX;  // count_ in the tree form (a block holds far fewer)
+  // The tree, or nullptr in the compact form.
+  Tree* tree_ptr() const { return count_ == kTreeForm ? static_cast<Tree*>(mem_) : nullptr; }
+  // The block of entries. REQUIRES: the compact form.
+  char* block_ptr() const { return static_cast<char*>(mem_); }
 
-// The tree form, out of line so that a compact set's header stays 24 bytes.
+  void* mem_ = nullptr;  // compact form: the block (nullptr while empty); tree form: the Tree, owned
+  uint32_t bytes_ = 0;   // compact form: the block's length
+  uint32_t count_ = 0;   // compact form: its entries; kTreeForm in the tree form
+};
+static_assert(sizeof(ZSet) == 16, "a small sorted set's header is part of the memory budget");
+
+// The tree form, out of line so that a compact set's header stays 16 bytes.
 struct ZSet::Tree {
   Tree() = default;
   ~Tree();  // frees every node
@@ -225,12 +230,12 @@ struct ZSet::Tree {
 template <class Fn>
 void ZSet::remove_run(const ZPos& first, std::size_t count, Fn&& fn) {
   if (!first || count == 0) return;
-  if (tree_) {
+  if (tree_ptr()) {
     ZPos p = first;
     for (std::size_t i = 0; i < count && p; ++i) {
       ZPos following = next(p);
       fn(p.member());
-      tree_->remove(p.node_);
+      tree_ptr()->remove(p.node_);
       p = following;
     }
     return;
@@ -246,11 +251,11 @@ void ZSet::remove_run(const ZPos& first, std::size_t count, Fn&& fn) {
 
 template <class Fn>
 uint64_t ZSet::scan(uint64_t cursor, Fn&& fn) const {
-  if (!tree_) {
+  if (!tree_ptr()) {
     for (ZPos p = min(); p; p = next(p)) fn(p);
     return 0;
   }
-  return tree_->table.scan(cursor, [this, &fn](HNode* h) { fn(tree_pos(owner_of<ZNode>(h, offsetof(ZNode, hnode)))); });
+  return tree_ptr()->table.scan(cursor, [this, &fn](HNode* h) { fn(tree_pos(owner_of<ZNode>(h, offsetof(ZNode, hnode)))); });
 }
 
 // Three-way comparison of members in Redis order (memcmp, then shorter first): <0, 0, >0.

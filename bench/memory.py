@@ -11,8 +11,8 @@ Datasets (sizes scale with --scale, default 1.0):
   zset      one sorted set of 1,000,000 members "member:%d" with integer scores
   hashes       10,000 hashes "hash:%d" of 100 fields "f%d" -> "v%d"
   bighash   one hash of 1,000,000 fields "field:%d" -> "value:%d" (the table form in both servers)
-  smallzsets  100,000 sorted sets "zset:%d" of 10 members "m0".."m9" (Redis: listpack; Tally has no
-            compact sorted-set form yet, docs/performance.md)
+  smallzsets  100,000 sorted sets "zset:%d" of 10 members "m0".."m9" (the compact "listpack" form in
+            both servers, docs/encodings.md)
 
 --json writes the figures; --baseline compares them with an earlier --json file and lists every
 dataset whose Tally bytes per item or Tally/Redis ratio grew by more than 10%.

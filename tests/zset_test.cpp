@@ -436,7 +436,7 @@ TEST_F(ZSetLimitsTest, TreeMemoryAccounting) {
   EXPECT_GE(z.memory_bytes(), 10000 * (sizeof(ZNode) + 10));
 }
 
-// A compact set owns its 24-byte header and one block of its entries: "m0" with score 0 is five
+// A compact set owns its 16-byte header and one block of its entries: "m0" with score 0 is five
 // bytes (length, two bytes, the score's tag, the back-length).
 TEST(ZSetCompactTest, MemoryIsTheHeaderAndOneBlock) {
   ZSet z;
