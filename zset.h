@@ -22,15 +22,14 @@
 // score is stored exactly as given). NaN is never stored: callers reject it before calling.
 //
 // Positions: find(), min(), next() and the seeks return a ZPos, which carries the member and its
-// score. A ZPos is valid until the set next changes; the one exception is the ZPos given to
-// update_score() or remove() itself.
+// score. A ZPos is valid until the set next changes (update_score() and remove() take one and use it
+// up).
 //
 // Thread-safety: none. The key's shard lock guards every call. The limits are atomics.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
-#include <memory>
 #include <string_view>
 
 #include "avl.h"
