@@ -10,25 +10,12 @@
 #include <vector>
 
 #include "tests/harness.h"
-#include "tests/integration_wal_support.h"
+#include "tests/integration_encoding_support.h"
 
 namespace tally_test {
 namespace {
 
 const std::string k64(64, 'x'), k65(65, 'x');
-
-std::string Encoding(redisContext* c, const std::string& key) {
-  Reply r = Cmd(c, {"OBJECT", "ENCODING", key});
-  return r && r->type == REDIS_REPLY_STRING ? std::string(r->str, r->len) : Describe(r.get());
-}
-
-// CONFIG GET as a map (Redis lists glob matches in its dict's order, so order is not compared).
-std::map<std::string, std::string> ConfigGet(redisContext* c, const std::string& pattern) {
-  std::vector<std::string> flat = Strings(Cmd(c, {"CONFIG", "GET", pattern}).get());
-  std::map<std::string, std::string> out;
-  for (size_t i = 0; i + 1 < flat.size(); i += 2) out[flat[i]] = flat[i + 1];
-  return out;
-}
 
 // Shares one server; every test starts from Redis's default limits (tests change them).
 class EncodingTest : public SharedServerTest {
@@ -295,10 +282,7 @@ TEST(EncodingRestartTest, SmallHashesSurviveRestartWithOrderAndEncoding) {
   check("hashtable");
   {
     Client c(s->port());
-    long long before = std::stoll("0" + InfoField(Info(c, "persistence"), "aof_rewrites"));
-    Reply r = Cmd(c, {"BGREWRITEAOF"});
-    ASSERT_TRUE(r && r->type == REDIS_REPLY_STATUS) << Describe(r.get());
-    ASSERT_TRUE(WaitRewriteDone(c, before + 1)) << Info(c, "persistence");
+    ASSERT_TRUE(RewriteLog(c));
   }
   ASSERT_TRUE(Shutdown(*s));
   ASSERT_TRUE(RestartLoaded(*s));
