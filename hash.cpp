@@ -42,19 +42,7 @@ bool fits_in_place(std::size_t len, std::size_t cap) {
   return len <= cap && cap <= 2 * len + HashObject::kFieldGranule;
 }
 
-// ---- compact-form encoding: LEB128 lengths ----
-
-std::size_t varint_size(std::size_t n) {
-  std::size_t bytes = 1;
-  for (; n >= 0x80; n >>= 7) ++bytes;
-  return bytes;
-}
-
-char* put_varint(char* p, std::size_t n) {
-  for (; n >= 0x80; n >>= 7) *p++ = static_cast<char>((n & 0x7f) | 0x80);
-  *p++ = static_cast<char>(n);
-  return p;
-}
+// ---- compact-form encoding: LEB128 lengths (varint.h) ----
 
 // Writes [varint len][bytes] at p; returns the end.
 char* put_string(char* p, std::string_view s) {

@@ -38,6 +38,7 @@
 #include "hashtable.h"
 #include "intrusive.h"
 #include "slab.h"
+#include "varint.h"
 
 namespace tally {
 
@@ -182,18 +183,9 @@ static_assert(sizeof(HashObject) == 24, "a small hash's header is part of the me
 // ---- compact-form decoding, for the templates above ----
 
 namespace hash_detail {
-// Reads a varint at p, advancing p.
-inline uint32_t get_varint(const char*& p) {
-  uint32_t v = 0;
-  for (int shift = 0;; shift += 7) {
-    auto b = static_cast<unsigned char>(*p++);
-    v |= static_cast<uint32_t>(b & 0x7f) << shift;
-    if (!(b & 0x80)) return v;
-  }
-}
 // Reads one length-prefixed string at p, advancing p past it.
 inline std::string_view get_string(const char*& p) {
-  uint32_t n = get_varint(p);
+  const std::size_t n = get_varint(p);
   std::string_view s(p, n);
   p += n;
   return s;

@@ -31,6 +31,7 @@
 #include "db.h"
 #include "intrusive.h"
 #include "slab.h"
+#include "varint.h"
 
 namespace tally {
 namespace {
@@ -105,40 +106,12 @@ AvlNode* build_balanced(const std::vector<ZNode*>& nodes, std::size_t lo, std::s
   return n;
 }
 
-
 // ---- compact entries ----
 
 constexpr unsigned char kScoreIntMax = 0xEF;  // tags 0..kScoreIntMax are the integer itself
 constexpr unsigned char kScoreIntBytes = 0xF0;  // + k: an integer in k bytes
 constexpr unsigned char kScoreDouble = 0xF9;
 constexpr double kExactIntLimit = 9007199254740992.0;  // 2^53
-
-std::size_t varint_size(std::size_t v) {
-  std::size_t n = 1;
-  while (v >= 0x80) {
-    v >>= 7;
-    ++n;
-  }
-  return n;
-}
-
-char* put_varint(char* p, std::size_t v) {
-  while (v >= 0x80) {
-    *p++ = static_cast<char>((v & 0x7f) | 0x80);
-    v >>= 7;
-  }
-  *p++ = static_cast<char>(v);
-  return p;
-}
-
-std::size_t get_varint(const char*& p) {
-  std::size_t v = 0;
-  for (int shift = 0;; shift += 7) {
-    auto b = static_cast<unsigned char>(*p++);
-    v |= static_cast<std::size_t>(b & 0x7f) << shift;
-    if (!(b & 0x80)) return v;
-  }
-}
 
 // Writes v backwards: the byte at p[size-1] holds the low 7 bits.
 char* put_back_varint(char* p, std::size_t v) {
