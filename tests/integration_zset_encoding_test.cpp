@@ -154,12 +154,16 @@ TEST_F(ZsetEncodingTest, BothFormsAnswerAlike) {
       {"ZRANDMEMBER", "$", "20", "WITHSCORES"},  // the whole set, in Redis's order
       {"ZRANGE", "$", "0", "0", "BYLEX"},
   };
-  for (const auto& cmd : reads) {
-    std::vector<std::string> a = cmd, b = cmd;
-    a[1] = "lp";
-    b[1] = "sl";
-    EXPECT_EQ(Describe(Cmd(c(), a).get()), Describe(Cmd(c(), b).get())) << cmd[0];
-  }
+  // Runs each command ("$" stands for the key) on both sets and compares the replies.
+  auto same_on_both = [this](const std::vector<std::vector<std::string>>& cmds) {
+    for (const auto& cmd : cmds) {
+      std::vector<std::string> a = cmd, b = cmd;
+      a[1] = "lp";
+      b[1] = "sl";
+      EXPECT_EQ(Describe(Cmd(c(), a).get()), Describe(Cmd(c(), b).get())) << cmd[0];
+    }
+  };
+  same_on_both(reads);
   const std::vector<std::vector<std::string>> writes = {
       {"ZINCRBY", "$", "10", "a"},
       {"ZADD", "$", "GT", "CH", "0", "b", "5", "c"},
@@ -172,12 +176,7 @@ TEST_F(ZsetEncodingTest, BothFormsAnswerAlike) {
       {"ZREMRANGEBYLEX", "$", "-", "[d"},
       {"ZRANGE", "$", "0", "-1", "WITHSCORES"},
   };
-  for (const auto& cmd : writes) {
-    std::vector<std::string> a = cmd, b = cmd;
-    a[1] = "lp";
-    b[1] = "sl";
-    EXPECT_EQ(Describe(Cmd(c(), a).get()), Describe(Cmd(c(), b).get())) << cmd[0];
-  }
+  same_on_both(writes);
   EXPECT_EQ(Encoding(c(), "lp"), "listpack");
 }
 
