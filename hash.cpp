@@ -25,21 +25,16 @@ uint32_t hash_code(std::string_view name) { return static_cast<uint32_t>(hash_by
 
 bool name_equals(const HNode* n, std::string_view name) {
   const HashField* f = field_of(n);
-  return f->klen == name.size() && std::memcmp(f->bytes(), name.data(), name.size()) == 0;
+  return f->klen() == name.size() && std::memcmp(f->name(), name.data(), name.size()) == 0;
 }
 
-// The value capacity of a block for `name` and `value`: the value's size plus whatever rounding
-// the allocation up to kFieldGranule leaves over (capped so it fits node.aux).
-uint32_t value_capacity(std::size_t name_len, std::size_t value_len) {
-  constexpr std::size_t g = HashObject::kFieldGranule;
-  std::size_t total = (sizeof(HashField) + name_len + value_len + g - 1) / g * g;
-  return static_cast<uint32_t>(std::min<std::size_t>(total - sizeof(HashField) - name_len, UINT32_MAX));
-}
-
-// Whether a value of `len` bytes should be written into a block reserving `cap`: it must fit, and
-// not leave most of a large block unused (a big value overwritten by a small one is reallocated).
-bool fits_in_place(std::size_t len, std::size_t cap) {
-  return len <= cap && cap <= 2 * len + HashObject::kFieldGranule;
+// Whether a value of `len` bytes should be written into f's block: it must fit, not leave most of a
+// large block unused (a big value overwritten by a small one is reallocated), and leave the field's
+// lengths expressible in its form.
+bool fits_in_place(const HashField& f, std::size_t len) {
+  std::size_t cap = f.value_capacity();
+  if (len > cap || cap > 2 * len + HashObject::kFieldGranule) return false;
+  return f.long_form() || HashField::short_fits(f.klen(), len, cap - len);
 }
 
 // ---- compact-form encoding: LEB128 lengths (varint.h) ----
@@ -252,10 +247,10 @@ bool HashObject::set_table(const Slot& at, std::string_view name, std::string_vi
 }
 
 void HashObject::update_field(HashField* f, std::string_view value) {
-  if (fits_in_place(value.size(), f->value_capacity())) {
+  if (fits_in_place(*f, value.size())) {
     // memmove: `value` may be a view of this very field's bytes.
-    if (!value.empty()) std::memmove(f->bytes() + f->klen, value.data(), value.size());
-    f->vlen = static_cast<uint32_t>(value.size());
+    if (!value.empty()) std::memmove(f->name() + f->klen(), value.data(), value.size());
+    f->set_lengths(f->klen(), static_cast<uint32_t>(value.size()), f->value_capacity());
     return;
   }
   HashField* fresh = alloc_field(f->node.hcode, f->key(), value);
@@ -264,15 +259,19 @@ void HashObject::update_field(HashField* f, std::string_view value) {
 }
 
 HashField* HashObject::alloc_field(uint32_t hcode, std::string_view name, std::string_view value) {
-  uint32_t cap = value_capacity(name.size(), value.size());
-  void* p = small_alloc(sizeof(HashField) + name.size() + cap);
+  // The block is rounded up to kFieldGranule; what that leaves over is room for a longer value.
+  constexpr std::size_t g = kFieldGranule;
+  bool short_form = HashField::short_fits(name.size(), value.size(), g - 1);
+  std::size_t header = sizeof(HashField) + (short_form ? 0 : HashField::kLongPrefix);
+  std::size_t total = (header + name.size() + value.size() + g - 1) / g * g;
+  auto cap = static_cast<uint32_t>(std::min<std::size_t>(total - header - name.size(), UINT32_MAX));
+  void* p = small_alloc(header + name.size() + cap);
   auto* f = new (p) HashField{};
   f->node.hcode = hcode;
-  f->node.aux = cap;
-  f->klen = static_cast<uint32_t>(name.size());
-  f->vlen = static_cast<uint32_t>(value.size());
-  if (!name.empty()) std::memcpy(f->bytes(), name.data(), name.size());
-  if (!value.empty()) std::memcpy(f->bytes() + name.size(), value.data(), value.size());
+  if (!short_form) f->node.aux = HashField::kLongForm;
+  f->set_lengths(static_cast<uint32_t>(name.size()), static_cast<uint32_t>(value.size()), cap);
+  if (!name.empty()) std::memcpy(f->name(), name.data(), name.size());
+  if (!value.empty()) std::memcpy(f->name() + name.size(), value.data(), value.size());
   table_->field_bytes += f->alloc_size();
   return f;
 }

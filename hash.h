@@ -8,9 +8,10 @@
 //   Overwriting a field keeps its place; removing one closes the gap.
 // - table ("hashtable"): an intrusive HashTable of HashField blocks, one allocation per field (from
 //   small_alloc, slab.h: a slab slot when it is at most 256 bytes):
-//   [HashField][name bytes][value bytes][spare value bytes]. node.aux records how many bytes the
-//   block reserves for the value (the allocation is rounded up to kFieldGranule), so a new value that
-//   fits is written in place: HSET of a same-sized value and HINCRBY on a counter allocate nothing.
+//   [HashField][name bytes][value bytes][spare value bytes], its lengths packed into the node's
+//   spare word while they are small (HashField below). The allocation is rounded up to
+//   kFieldGranule and the rounding kept as room for the value, so a new value that fits is written
+//   in place: HSET of a same-sized value and most HINCRBYs on a counter allocate nothing.
 //
 // A hash starts compact and becomes a table (never back) in set(), the moment the name or the value
 // written is longer than the value limit, or the set leaves more fields than the entry limit (also
@@ -29,6 +30,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <optional>
 #include <string_view>
@@ -56,28 +58,69 @@ void set_hash_limits(HashLimits limits);
 // every change, flags and config file included).
 void publish_hash_limits(const Config& cfg);
 
+// A table-form field: one allocation, [HashField][lengths, long form only][name][value][spare].
+// node.aux is the layout word. Short form (bit 31 clear): the name's length in bits 0-7, the
+// value's in bits 8-23 and the spare bytes after the value in bits 24-30, so a field of a name
+// under 256 bytes and a value under 64 KiB costs its 16-byte node and its bytes, rounded up to
+// kFieldGranule. Long form (bit 31 set): three uint32 (name length, value length, value capacity)
+// come first.
 struct HashField {
-  HNode node;  // node.aux: bytes reserved for the value (>= vlen)
-  uint32_t klen;
-  uint32_t vlen;
+  HNode node;
 
-  std::string_view key() const { return {bytes(), klen}; }
-  std::string_view value() const { return {bytes() + klen, vlen}; }
-  uint32_t value_capacity() const { return node.aux; }
+  static constexpr uint32_t kLongForm = 1u << 31;
+  static constexpr std::size_t kShortMaxName = 0xFF;
+  static constexpr std::size_t kShortMaxValue = 0xFFFF;
+  static constexpr std::size_t kShortMaxSpare = 0x7F;
+  static constexpr std::size_t kLongPrefix = 3 * sizeof(uint32_t);
+
+  bool long_form() const { return node.aux & kLongForm; }
+  uint32_t klen() const { return long_form() ? prefix(0) : node.aux & 0xFF; }
+  uint32_t vlen() const { return long_form() ? prefix(1) : (node.aux >> 8) & 0xFFFF; }
+  // Bytes reserved for the value (>= vlen()).
+  uint32_t value_capacity() const { return long_form() ? prefix(2) : vlen() + ((node.aux >> 24) & 0x7F); }
+  std::string_view key() const { return {name(), klen()}; }
+  std::string_view value() const { return {name() + klen(), vlen()}; }
   // Bytes of the whole allocation.
-  std::size_t alloc_size() const { return sizeof(HashField) + klen + node.aux; }
+  std::size_t alloc_size() const { return header_size() + klen() + value_capacity(); }
+  std::size_t header_size() const { return sizeof(HashField) + (long_form() ? kLongPrefix : 0); }
 
+  const char* name() const { return bytes() + (long_form() ? kLongPrefix : 0); }
+  char* name() { return bytes() + (long_form() ? kLongPrefix : 0); }
+
+  // Whether a field of these lengths and spare bytes can be laid out in the short form.
+  static bool short_fits(std::size_t klen, std::size_t vlen, std::size_t spare) {
+    return klen <= kShortMaxName && vlen <= kShortMaxValue && spare <= kShortMaxSpare;
+  }
+  // Sets the three lengths (the form is fixed when the field is allocated: long_form must be
+  // already set, or short_fits(klen, vlen, cap - vlen) hold).
+  void set_lengths(uint32_t klen, uint32_t vlen, uint32_t cap) {
+    if (long_form()) {
+      set_prefix(0, klen);
+      set_prefix(1, vlen);
+      set_prefix(2, cap);
+    } else {
+      node.aux = klen | (vlen << 8) | ((cap - vlen) << 24);
+    }
+  }
+
+ private:
   const char* bytes() const { return reinterpret_cast<const char*>(this + 1); }
   char* bytes() { return reinterpret_cast<char*>(this + 1); }
+  uint32_t prefix(int i) const {
+    uint32_t v;
+    std::memcpy(&v, bytes() + i * sizeof v, sizeof v);
+    return v;
+  }
+  void set_prefix(int i, uint32_t v) { std::memcpy(bytes() + i * sizeof v, &v, sizeof v); }
 };
-static_assert(sizeof(HashField) == 24, "a field's header is part of the memory budget");
+static_assert(sizeof(HashField) == 16, "a field's header is part of the memory budget");
 
 inline HashField* field_of(HNode* n) { return owner_of<HashField>(n, offsetof(HashField, node)); }
 inline const HashField* field_of(const HNode* n) { return owner_of<HashField>(n, offsetof(HashField, node)); }
 
 class HashObject {
  public:
-  static constexpr std::size_t kFieldGranule = 16;  // table form: allocations are rounded up to this
+  static constexpr std::size_t kFieldGranule = 8;  // table form: allocations are rounded up to this
   // A compact block never grows past this (Redis's listpack safety limit): a write that would make
   // it longer converts the hash to a table, whatever the limits say.
   static constexpr std::size_t kMaxCompactBytes = 1u << 30;

@@ -62,8 +62,8 @@ struct HashObjectTestPeer {
       ++fields;
       bytes += f.alloc_size();
       expect(names.insert(std::string(f.key())).second, "duplicate field");
-      expect(f.vlen <= f.value_capacity(), "value longer than its block");
-      expect(f.node.hcode == static_cast<uint32_t>(hash_bytes(f.key().data(), f.klen)), "stale hcode");
+      expect(f.vlen() <= f.value_capacity(), "value longer than its block");
+      expect(f.node.hcode == static_cast<uint32_t>(hash_bytes(f.key().data(), f.klen())), "stale hcode");
       expect(f.alloc_size() % HashObject::kFieldGranule == 0, "block not rounded");
     });
     if (!why.empty()) return ::testing::AssertionFailure() << why;
@@ -585,6 +585,61 @@ TEST_F(HashTableFormTest, UpdateReallocatesWhenTooBigOrTooSmall) {
   EXPECT_LT(h.find("f").field->value_capacity(), 64u);
   EXPECT_LT(h.memory_bytes() + 9000, big_bytes);
   EXPECT_EQ(h.size(), 1u);
+  EXPECT_TRUE(HashObjectTestPeer::check(h));
+}
+
+TEST_F(HashTableFormTest, ShortFieldsCostTheirNodeAndBytesOnly) {
+  HashObject h;
+  h.convert_to_table();
+  h.set("field:123456", "value:123456");  // 16 + 24 bytes: no rounding, no length words
+  HashField* f = h.find("field:123456").field;
+  EXPECT_FALSE(f->long_form());
+  EXPECT_EQ(f->alloc_size(), 40u);
+  EXPECT_EQ(f->value_capacity(), 12u);
+  h.set("f", "v");  // 16 + 2 rounds to 24: 6 spare bytes for the value
+  EXPECT_EQ(h.find("f").field->alloc_size(), 24u);
+  EXPECT_EQ(h.find("f").field->value_capacity(), 7u);
+  EXPECT_TRUE(HashObjectTestPeer::check(h));
+}
+
+TEST_F(HashTableFormTest, LongNamesAndValuesTakeTheLongForm) {
+  HashObject h;
+  h.convert_to_table();
+  std::string long_name(300, 'n'), long_value(70000, 'v'), edge_name(255, 'e'), edge_value(65535, 'w');
+  h.set(long_name, "x");
+  h.set("k", long_value);
+  h.set(edge_name, edge_value);  // the largest short-form lengths
+  EXPECT_TRUE(h.find(long_name).field->long_form());
+  EXPECT_TRUE(h.find("k").field->long_form());
+  EXPECT_FALSE(h.find(edge_name).field->long_form());
+  EXPECT_EQ(get(h, long_name), "x");
+  EXPECT_EQ(get(h, "k"), long_value);
+  EXPECT_EQ(get(h, edge_name), edge_value);
+  EXPECT_EQ(h.find(long_name).field->alloc_size(), 336u);  // 16 + 12 + 300 + 1, rounded up to 8
+  // A long-form value written in place, then one growing past the short form's value length.
+  HashField* f = h.find("k").field;
+  h.set("k", std::string(69999, 'u'));
+  EXPECT_EQ(h.find("k").field, f);
+  EXPECT_EQ(get(h, "k"), std::string(69999, 'u'));
+  h.set(edge_name, edge_value + "!");
+  EXPECT_TRUE(h.find(edge_name).field->long_form());
+  EXPECT_EQ(get(h, edge_name), edge_value + "!");
+  EXPECT_TRUE(HashObjectTestPeer::check(h));
+}
+
+TEST_F(HashTableFormTest, ShortFormShrinksInPlaceOnlyWhileItsSpareFits) {
+  HashObject h;
+  h.convert_to_table();
+  h.set("f", std::string(1000, 'a'));
+  HashField* f = h.find("f").field;
+  ASSERT_FALSE(f->long_form());
+  h.set("f", std::string(900, 'b'));  // 100 spare bytes: still expressible, kept in place
+  EXPECT_EQ(h.find("f").field, f);
+  EXPECT_EQ(get(h, "f"), std::string(900, 'b'));
+  h.set("f", std::string(700, 'c'));  // 300 spare bytes would not fit the short form's 7 bits
+  EXPECT_NE(h.find("f").field, f);
+  EXPECT_EQ(get(h, "f"), std::string(700, 'c'));
+  EXPECT_LT(h.find("f").field->value_capacity(), 708u);
   EXPECT_TRUE(HashObjectTestPeer::check(h));
 }
 
