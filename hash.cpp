@@ -262,7 +262,7 @@ HashField* HashObject::alloc_field(uint32_t hcode, std::string_view name, std::s
   // The block is rounded up to kFieldGranule; what that leaves over is room for a longer value.
   constexpr std::size_t g = kFieldGranule;
   bool short_form = HashField::short_fits(name.size(), value.size(), g - 1);
-  std::size_t header = sizeof(HashField) + (short_form ? 0 : HashField::kLongPrefix);
+  std::size_t header = HashField::header_size(!short_form);
   std::size_t total = (header + name.size() + value.size() + g - 1) / g * g;
   auto cap = static_cast<uint32_t>(std::min<std::size_t>(total - header - name.size(), UINT32_MAX));
   void* p = small_alloc(header + name.size() + cap);

@@ -81,8 +81,9 @@ struct HashField {
   std::string_view key() const { return {name(), klen()}; }
   std::string_view value() const { return {name() + klen(), vlen()}; }
   // Bytes of the whole allocation.
-  std::size_t alloc_size() const { return header_size() + klen() + value_capacity(); }
-  std::size_t header_size() const { return sizeof(HashField) + (long_form() ? kLongPrefix : 0); }
+  std::size_t alloc_size() const { return header_size(long_form()) + klen() + value_capacity(); }
+  // Bytes before the name: the node, and the lengths in the long form.
+  static constexpr std::size_t header_size(bool long_form) { return sizeof(HashField) + (long_form ? kLongPrefix : 0); }
 
   const char* name() const { return bytes() + (long_form() ? kLongPrefix : 0); }
   char* name() { return bytes() + (long_form() ? kLongPrefix : 0); }
