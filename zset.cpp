@@ -43,11 +43,17 @@ ZNode* znode_of_h(HNode* n) { return owner_of<ZNode>(n, offsetof(ZNode, hnode));
 ZNode* znode_or_null(AvlNode* n) { return n ? znode(n) : nullptr; }
 AvlNode* tree_of(const ZNode* n) { return const_cast<AvlNode*>(&n->tree); }
 
+// The tree's subtree counts live in the member's hash link (avl.h's Count policy).
+struct ZCount {
+  static uint32_t get(const AvlNode* t) { return znode(t)->hnode.aux; }
+  static void set(AvlNode* t, uint32_t count) { znode(t)->hnode.aux = count; }
+};
+
 uint32_t member_hash(std::string_view member) {
   return static_cast<uint32_t>(hash_bytes(member.data(), member.size()));
 }
 
-std::size_t alloc_size(std::size_t len) { return small_alloc_size(sizeof(ZNode) + len); }  // a node's slot
+std::size_t alloc_size(std::size_t len) { return small_alloc_size(ZNode::bytes_for(len)); }  // a node's slot
 
 // True when (score, member) sorts strictly before node n.
 bool before(double score, std::string_view member, const ZNode* n) {
@@ -61,48 +67,67 @@ bool sorts_before(const ZNode* n, double score, std::string_view member) {
   return zset_member_cmp(n->name(), member) < 0;
 }
 
+// The `before` of avl.h's descents by key, for node n's key: every such descent compares n with the
+// nodes on its way, so the member's length is decoded once, here.
+auto before_key_of(const ZNode* n) {
+  return [score = n->score, name = n->name()](const AvlNode*, const AvlNode* b) {
+    return before(score, name, znode(b));
+  };
+}
+
 // The leftmost node satisfying `ok`, where `ok` is monotone along the in-order sequence
-// (false...false true...true), or nullptr.
+// (false...false true...true), or nullptr; `path` is left from the root to it (a cursor, avl.h).
 template <class Ok>
-AvlNode* first_where(AvlNode* n, Ok&& ok) {
+AvlNode* first_where(AvlNode* n, AvlPath& path, Ok&& ok) {
   AvlNode* best = nullptr;
+  int best_depth = 0;
+  path.clear();
   while (n) {
+    path.push(n);
     if (ok(znode(n))) {
       best = n;
-      n = n->left;
+      best_depth = path.depth;
+      n = n->left();
     } else {
-      n = n->right;
+      n = n->right();
     }
   }
+  path.depth = best_depth;  // best is the last node on the way down where the walk turned left
   return best;
 }
 
-// The rightmost node satisfying `ok`, where `ok` is monotone (true...true false...false), or nullptr.
+// The rightmost node satisfying `ok`, where `ok` is monotone (true...true false...false), or nullptr;
+// `path` as above.
 template <class Ok>
-AvlNode* last_where(AvlNode* n, Ok&& ok) {
+AvlNode* last_where(AvlNode* n, AvlPath& path, Ok&& ok) {
   AvlNode* best = nullptr;
+  int best_depth = 0;
+  path.clear();
   while (n) {
+    path.push(n);
     if (ok(znode(n))) {
       best = n;
-      n = n->right;
+      best_depth = path.depth;
+      n = n->right();
     } else {
-      n = n->left;
+      n = n->left();
     }
   }
+  path.depth = best_depth;
   return best;
 }
 
-// Links nodes[lo, hi) (already in order) as a perfectly balanced subtree under `parent`; returns its
-// root. Sizes of sibling subtrees differ by at most one, so their heights do too (a valid AVL tree).
-AvlNode* build_balanced(const std::vector<ZNode*>& nodes, std::size_t lo, std::size_t hi, AvlNode* parent) {
+// Links nodes[lo, hi) (already in order) as a perfectly balanced subtree; returns its root. Sizes of
+// sibling subtrees differ by at most one, so their heights do too (a valid AVL tree).
+AvlNode* build_balanced(const std::vector<ZNode*>& nodes, std::size_t lo, std::size_t hi) {
   if (lo >= hi) return nullptr;
   const std::size_t mid = lo + (hi - lo) / 2;
   AvlNode* n = &nodes[mid]->tree;
-  n->parent = parent;
-  n->left = build_balanced(nodes, lo, mid, n);
-  n->right = build_balanced(nodes, mid + 1, hi, n);
-  n->height = 1 + std::max(avl_height(n->left), avl_height(n->right));
-  n->count = static_cast<uint32_t>(hi - lo);
+  *n = AvlNode{};
+  n->set_left(build_balanced(nodes, lo, mid));
+  n->set_right(build_balanced(nodes, mid + 1, hi));
+  n->set_height(1 + std::max(avl_height(n->left()), avl_height(n->right())));
+  ZCount::set(n, static_cast<uint32_t>(hi - lo));
   return n;
 }
 
@@ -254,6 +279,30 @@ void publish_zset_limits(const Config& cfg) {
 
 // ---- the tree form ----
 
+namespace {
+
+// Shape stamps (ZSet::Tree::shape): each thread takes blocks of 2^40 from one counter, so no two
+// trees or shapes share one and taking one costs no atomic; 0 is no tree's.
+std::atomic<uint64_t> g_stamp_blocks{0};
+thread_local uint64_t tl_next_stamp = 0;
+
+uint64_t new_shape() {
+  constexpr uint64_t kBlock = uint64_t{1} << 40;
+  if (tl_next_stamp % kBlock == 0) tl_next_stamp = (g_stamp_blocks.fetch_add(1, std::memory_order_relaxed) + 1) * kBlock;
+  return tl_next_stamp++;
+}
+
+// The calling thread's cursor, and the shape of the tree it belongs to.
+struct Cursor {
+  uint64_t shape = 0;
+  AvlPath path;
+};
+thread_local Cursor tl_cursor;
+
+}  // namespace
+
+ZSet::Tree::Tree() : shape(new_shape()) {}
+
 ZSet::Tree::~Tree() {
   // The table links every node exactly once, so its chain is the cheapest way to visit them all.
   for (HNode* h = table.release_all(); h;) {
@@ -265,32 +314,46 @@ ZSet::Tree::~Tree() {
 }
 
 ZNode* ZSet::Tree::alloc_node(std::string_view member, double score, uint32_t hcode) {
-  void* mem = small_alloc(sizeof(ZNode) + member.size());
+  void* mem = small_alloc(ZNode::bytes_for(member.size()));
   ZNode* n = new (mem) ZNode{};
   n->hnode.hcode = hcode;
   n->score = score;
-  n->hnode.aux = static_cast<uint32_t>(member.size());
-  if (!member.empty()) std::memcpy(n + 1, member.data(), member.size());
+  char* name = put_varint(reinterpret_cast<char*>(n + 1), member.size());
+  if (!member.empty()) std::memcpy(name, member.data(), member.size());
   node_bytes += alloc_size(member.size());
   return n;
 }
 
 void ZSet::Tree::free_node(ZNode* n) {
-  node_bytes -= alloc_size(n->len());
-  small_free(n, n->alloc_bytes());
+  const std::size_t bytes = n->alloc_bytes();
+  node_bytes -= small_alloc_size(bytes);
+  small_free(n, bytes);
 }
 
 void ZSet::Tree::link(ZNode* n) {
-  AvlNode* parent = nullptr;
-  AvlNode** from = &root;
-  while (*from) {
-    parent = *from;
-    from = before(n->score, n->name(), znode(parent)) ? &parent->left : &parent->right;
+  shape = new_shape();
+  AvlPath scratch;
+  root = avl_insert<ZCount>(root, &n->tree, before_key_of(n), scratch);
+}
+
+void ZSet::Tree::unlink(ZNode* n) {
+  shape = new_shape();
+  AvlPath scratch;
+  root = avl_remove<ZCount>(root, &n->tree, before_key_of(n), scratch);
+}
+
+AvlPath& ZSet::Tree::cursor() const {
+  if (tl_cursor.shape != shape) {
+    tl_cursor.shape = shape;
+    tl_cursor.path.clear();
   }
-  avl_init(&n->tree);
-  n->tree.parent = parent;
-  *from = &n->tree;
-  root = avl_fix(&n->tree);
+  return tl_cursor.path;
+}
+
+AvlPath& ZSet::Tree::cursor_at(const ZNode* n) const {
+  AvlPath& c = cursor();
+  if (c.top() != &n->tree) avl_find_path(root, tree_of(n), before_key_of(n), c);
+  return c;
 }
 
 ZNode* ZSet::Tree::insert(std::string_view member, double score) {
@@ -302,7 +365,7 @@ ZNode* ZSet::Tree::insert(std::string_view member, double score) {
 
 void ZSet::Tree::remove(ZNode* n) {
   table.remove_node(&n->hnode);
-  root = avl_del(&n->tree);
+  unlink(n);
   free_node(n);
 }
 
@@ -395,14 +458,15 @@ ZSet* ZSet::clone() const {
   Tree& to = *copy->tree_ptr();
   std::vector<ZNode*> nodes;
   nodes.reserve(size());
-  for (AvlNode* t = avl_first(tree_ptr()->root); t; t = avl_next(t)) {
+  AvlPath walk;
+  for (AvlNode* t = avl_path_first(tree_ptr()->root, walk); t; t = avl_path_next(walk)) {
     const ZNode* src = znode(t);
     ZNode* n = to.alloc_node(src->name(), src->score, src->hnode.hcode);
     to.table.insert(&n->hnode);
     nodes.push_back(n);
   }
   // The source is already sorted, so the copy's tree is built directly in O(n) instead of n inserts.
-  to.root = build_balanced(nodes, 0, nodes.size(), nullptr);
+  to.root = build_balanced(nodes, 0, nodes.size());
   return copy.release();
 }
 
@@ -459,17 +523,17 @@ void ZSet::update_score(const ZPos& p, double score) {
   if (score == n->score) {
     in_place = true;  // -0.0 and 0.0 compare equal; the score is still stored as given
   } else if (score > n->score) {
-    const AvlNode* q = avl_next(&n->tree);
+    const AvlNode* q = avl_path_next(tree_ptr()->cursor_at(n));
     in_place = !q || before(score, n->name(), znode(q));
   } else {
-    const AvlNode* q = avl_prev(&n->tree);
+    const AvlNode* q = avl_path_prev(tree_ptr()->cursor_at(n));
     in_place = !q || sorts_before(znode(q), score, n->name());
   }
   if (in_place) {
-    n->score = score;
+    n->score = score;  // the shape is unchanged: the cursor's path stays valid
     return;
   }
-  tree_ptr()->root = avl_del(&n->tree);
+  tree_ptr()->unlink(n);
   n->score = score;
   tree_ptr()->link(n);
 }
@@ -489,7 +553,7 @@ void ZSet::convert_to_tree() {
     tree->table.insert(&n->hnode);
     nodes.push_back(n);
   }
-  tree->root = build_balanced(nodes, 0, nodes.size(), nullptr);
+  tree->root = build_balanced(nodes, 0, nodes.size());
   if (block_ptr()) small_free(block_ptr(), bytes_);
   mem_ = tree.release();
   bytes_ = 0;
@@ -501,15 +565,16 @@ void ZSet::compact_if_fits() {
   const ZSetLimits limits = zset_limits();
   if (size() > limits.entries) return;
   std::size_t bytes = 0;
-  for (AvlNode* t = avl_first(tree_ptr()->root); t; t = avl_next(t)) {
+  AvlPath walk;
+  for (AvlNode* t = avl_path_first(tree_ptr()->root, walk); t; t = avl_path_next(walk)) {
     const ZNode* n = znode(t);
-    if (n->len() > limits.value) return;
+    if (n->name().size() > limits.value) return;
     bytes += entry_size(n->name(), n->score);
   }
   if (bytes > kMaxCompactBytes) return;
   char* block = bytes ? static_cast<char*>(small_alloc(bytes)) : nullptr;
   char* p = block;
-  for (AvlNode* t = avl_first(tree_ptr()->root); t; t = avl_next(t)) p = put_entry(p, znode(t)->name(), znode(t)->score);
+  for (AvlNode* t = avl_path_first(tree_ptr()->root, walk); t; t = avl_path_next(walk)) p = put_entry(p, znode(t)->name(), znode(t)->score);
   const std::size_t members = size();
   delete tree_ptr();
   mem_ = block;
@@ -518,27 +583,30 @@ void ZSet::compact_if_fits() {
 }
 
 ZPos ZSet::min() const {
-  if (tree_ptr()) return tree_pos(znode_or_null(avl_first(tree_ptr()->root)));
+  if (const Tree* t = tree_ptr()) return tree_pos(znode_or_null(avl_path_first(t->root, t->cursor())));
   return count_ ? entry_at(0, 0) : ZPos{};
 }
 
 ZPos ZSet::max() const {
-  if (tree_ptr()) return tree_pos(znode_or_null(avl_last(tree_ptr()->root)));
+  if (const Tree* t = tree_ptr()) return tree_pos(znode_or_null(avl_path_last(t->root, t->cursor())));
   return count_ ? entry_ending_at(bytes_, count_ - 1) : ZPos{};
 }
 
 ZPos ZSet::next(const ZPos& p) const {
-  if (tree_ptr()) return tree_pos(znode_or_null(avl_next(tree_of(p.node_))));
+  if (const Tree* t = tree_ptr()) return tree_pos(znode_or_null(avl_path_next(t->cursor_at(p.node_))));
   return p.end_ < bytes_ ? entry_at(p.end_, p.index_ + 1) : ZPos{};
 }
 
 ZPos ZSet::prev(const ZPos& p) const {
-  if (tree_ptr()) return tree_pos(znode_or_null(avl_prev(tree_of(p.node_))));
+  if (const Tree* t = tree_ptr()) return tree_pos(znode_or_null(avl_path_prev(t->cursor_at(p.node_))));
   return p.at_ > 0 ? entry_ending_at(p.at_, p.index_ - 1) : ZPos{};
 }
 
 ZPos ZSet::offset(const ZPos& p, int64_t k) const {
-  if (tree_ptr()) return tree_pos(znode_or_null(avl_offset(tree_of(p.node_), k)));
+  if (tree_ptr()) {
+    const int64_t rank = static_cast<int64_t>(rank_of(p)) + k;
+    return rank < 0 ? ZPos{} : at_rank(static_cast<std::size_t>(rank));
+  }
   if (k >= 0 ? static_cast<uint64_t>(k) >= count_ - p.index_ : static_cast<uint64_t>(-(k + 1)) >= p.index_) return {};
   ZPos q = p;
   for (; k > 0; --k) q = next(q);
@@ -547,14 +615,16 @@ ZPos ZSet::offset(const ZPos& p, int64_t k) const {
 }
 
 ZPos ZSet::at_rank(std::size_t rank) const {
-  if (tree_ptr()) return tree_pos(znode_or_null(avl_at(tree_ptr()->root, rank)));
+  if (const Tree* t = tree_ptr()) return tree_pos(znode_or_null(avl_at<ZCount>(t->root, rank, &t->cursor())));
   if (rank >= count_) return {};
   // From whichever end is nearer.
   return rank < count_ / 2 ? offset(min(), static_cast<int64_t>(rank))
                            : offset(max(), -static_cast<int64_t>(count_ - 1 - rank));
 }
 
-std::size_t ZSet::rank_of(const ZPos& p) const { return tree_ptr() ? avl_rank(&p.node_->tree) : p.index_; }
+std::size_t ZSet::rank_of(const ZPos& p) const {
+  return tree_ptr() ? avl_rank<ZCount>(tree_ptr()->root, &p.node_->tree, before_key_of(p.node_)) : p.index_;
+}
 
 ZPos ZSet::first_in_score(double min, bool exclusive) const {
   auto ok = [min, exclusive](double s) { return exclusive ? s > min : s >= min; };
@@ -563,7 +633,7 @@ ZPos ZSet::first_in_score(double min, bool exclusive) const {
       if (ok(p.score())) return p;
     return {};
   }
-  return tree_pos(znode_or_null(first_where(tree_ptr()->root, [&ok](const ZNode* z) { return ok(z->score); })));
+  return tree_pos(znode_or_null(first_where(tree_ptr()->root, tree_ptr()->cursor(), [&ok](const ZNode* z) { return ok(z->score); })));
 }
 
 ZPos ZSet::last_in_score(double max, bool exclusive) const {
@@ -573,7 +643,7 @@ ZPos ZSet::last_in_score(double max, bool exclusive) const {
       if (ok(p.score())) return p;
     return {};
   }
-  return tree_pos(znode_or_null(last_where(tree_ptr()->root, [&ok](const ZNode* z) { return ok(z->score); })));
+  return tree_pos(znode_or_null(last_where(tree_ptr()->root, tree_ptr()->cursor(), [&ok](const ZNode* z) { return ok(z->score); })));
 }
 
 ZPos ZSet::first_in_lex(std::string_view s, bool exclusive) const {
@@ -586,7 +656,7 @@ ZPos ZSet::first_in_lex(std::string_view s, bool exclusive) const {
       if (ok(p.member())) return p;
     return {};
   }
-  return tree_pos(znode_or_null(first_where(tree_ptr()->root, [&ok](const ZNode* z) { return ok(z->name()); })));
+  return tree_pos(znode_or_null(first_where(tree_ptr()->root, tree_ptr()->cursor(), [&ok](const ZNode* z) { return ok(z->name()); })));
 }
 
 ZPos ZSet::last_in_lex(std::string_view s, bool exclusive) const {
@@ -599,7 +669,7 @@ ZPos ZSet::last_in_lex(std::string_view s, bool exclusive) const {
       if (ok(p.member())) return p;
     return {};
   }
-  return tree_pos(znode_or_null(last_where(tree_ptr()->root, [&ok](const ZNode* z) { return ok(z->name()); })));
+  return tree_pos(znode_or_null(last_where(tree_ptr()->root, tree_ptr()->cursor(), [&ok](const ZNode* z) { return ok(z->name()); })));
 }
 
 bool ZSet::check_invariants() const {
@@ -617,10 +687,17 @@ bool ZSet::check_invariants() const {
     }
     return n == count_ && (!last || last.end_ == bytes_);
   }
-  if (!avl_check(tree_ptr()->root)) return false;
-  if (avl_count(tree_ptr()->root) != size()) return false;
+  if (!avl_check<ZCount>(tree_ptr()->root)) return false;
+  if (avl_count<ZCount>(tree_ptr()->root) != size()) return false;
+  // The cursor, when it holds a path, is one of the tree as it is: from the root, parent to child.
+  if (const AvlPath* c = &tl_cursor.path; tl_cursor.shape == tree_ptr()->shape && c->depth) {
+    if (c->node[0] != tree_ptr()->root) return false;
+    for (int i = 1; i < c->depth; ++i)
+      if (c->node[i] != c->node[i - 1]->left() && c->node[i] != c->node[i - 1]->right()) return false;
+  }
   const ZNode* last = nullptr;
-  for (AvlNode* t = avl_first(tree_ptr()->root); t; t = avl_next(t)) {
+  AvlPath walk;
+  for (AvlNode* t = avl_path_first(tree_ptr()->root, walk); t; t = avl_path_next(walk)) {
     const ZNode* z = znode(t);
     if (z->score != z->score) return false;  // NaN
     if (last && !sorts_before(last, z->score, z->name())) return false;

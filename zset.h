@@ -9,7 +9,8 @@
 // - tree ("skiplist", Redis's name for its own tree form): a hash table (member -> node) for O(1)
 //   lookup by member, and an AVL tree with subtree counts ordered by (score, member) for O(log n) rank,
 //   offset and range seeks. Each member is one ZNode allocation (header + member bytes, from
-//   small_alloc: slab.h), linked into both.
+//   small_alloc: slab.h), linked into both. The tree's subtree counts are 32 bits (avl.h), so a set
+//   holds fewer than 2^32 members (at 56 bytes each, 240 GB of nodes).
 //
 // A set starts compact and becomes a tree (never back by itself) in insert(), when the member is
 // longer than the value limit or the set would pass the entry limit (Redis 7.0's zsetAdd rules); the
@@ -37,6 +38,7 @@
 #include "hashtable.h"
 #include "intrusive.h"
 #include "slab.h"
+#include "varint.h"
 
 namespace tally {
 
@@ -54,26 +56,28 @@ void set_zset_limits(ZSetLimits limits);
 // change, flags and config file included).
 void publish_zset_limits(const Config& cfg);
 
-// A member of the tree form.
+// A member of the tree form: 40 bytes, then [varint length][the member's bytes] in the same
+// allocation (a slab slot, slab.h). `member:123456` takes a 56-byte slot (bench/memory.py's sorted
+// set); with a parent pointer in the tree links and a 4-byte length of its own the node was 56 bytes
+// and that member a 72-byte slot.
 struct ZNode {
-  // First, beside the tree links: a descent reads both at every level, and wherever the node starts
-  // in a cache line (at a multiple of 8, in its slab slot) they then share the line three times in
-  // four (the score after the hash links did once in four).
+  // First, beside the tree links: a descent reads both at every level.
   double score;
-  AvlNode tree;   // linked into the tree
+  AvlNode tree;  // linked into the tree (no parent link, the height in the child pointers: avl.h)
   // Linked into the table; hnode.hcode = low 32 bits of hash_bytes(member), and hnode.aux (which
-  // the table leaves to its owner) the member's length. The member's bytes follow the struct in the
-  // same allocation. A length field of its own made the node 64 bytes, and a 13-byte member then
-  // took an 80-byte slab slot (a 96-byte malloc chunk before the slab) instead of a 72-byte one
-  // (bench/memory.py's sorted set).
+  // the table leaves to its owner) the tree's subtree count for this node (avl.h's Count policy).
   HNode hnode;
 
-  uint32_t len() const { return hnode.aux; }
-  // Bytes of the allocation: the node and the member.
-  std::size_t alloc_bytes() const { return sizeof(ZNode) + len(); }
-  std::string_view name() const { return {reinterpret_cast<const char*>(this + 1), len()}; }
+  std::string_view name() const {
+    const char* p = reinterpret_cast<const char*>(this + 1);
+    const std::size_t len = get_varint(p);
+    return {p, len};
+  }
+  // Bytes of the allocation for a member of `len` bytes: the node, the length and the member.
+  static std::size_t bytes_for(std::size_t len) { return sizeof(ZNode) + varint_size(len) + len; }
+  std::size_t alloc_bytes() const { return bytes_for(name().size()); }
 };
-static_assert(sizeof(ZNode) == 56, "a sorted-set member's bytes follow 56 bytes of node");
+static_assert(sizeof(ZNode) == 40, "a sorted-set member's length and bytes follow 40 bytes of node");
 
 // One member of a ZSet and its place in the order (see "Positions" above); false when none.
 class ZPos {
@@ -143,8 +147,9 @@ class ZSet {
   // Lowest / highest member in order, none when empty.
   ZPos min() const;
   ZPos max() const;
-  // In-order successor / predecessor, none past the end. Tree: O(1) amortised, O(log n) worst case;
-  // compact: O(1).
+  // In-order successor / predecessor, none past the end. Tree: O(1) amortised when p is the member
+  // the set's last walk or seek returned (a loop of next() from min(), at_rank() or a seek), else
+  // O(log n) for the descent to p; compact: O(1).
   ZPos next(const ZPos& p) const;
   ZPos prev(const ZPos& p) const;
   // The member `k` positions after p (before, when k < 0), none if out of range. O(log n) / O(k).
@@ -210,20 +215,34 @@ static_assert(sizeof(ZSet) == 16, "a small sorted set's header is part of the me
 
 // The tree form, out of line so that a compact set's header stays 16 bytes.
 struct ZSet::Tree {
-  Tree() = default;
+  Tree();
   ~Tree();  // frees every node
   Tree(const Tree&) = delete;
   Tree& operator=(const Tree&) = delete;
 
   ZNode* alloc_node(std::string_view member, double score, uint32_t hcode);
   void free_node(ZNode* n);
-  void link(ZNode* n);  // into the tree, by (score, member)
+  void link(ZNode* n);    // into the tree, by (score, member)
+  void unlink(ZNode* n);  // from the tree only
   ZNode* insert(std::string_view member, double score);  // into both
   void remove(ZNode* n);  // from both, and frees it
+
+  // The walk's cursor for this tree: the calling thread's one AvlPath, emptied first unless the last
+  // walk on this thread was of this tree in its present shape. cursor_at(n): the cursor standing at
+  // n, kept when it is there already (the last walk or seek returned n), else refilled by a descent
+  // by n's key.
+  AvlPath& cursor() const;
+  AvlPath& cursor_at(const ZNode* n) const;
 
   mutable HashTable table;  // lookups do rehash steps, so const finds still touch it
   AvlNode* root = nullptr;
   std::size_t node_bytes = 0;  // sum of the nodes' small_alloc_size
+  // Names this tree in this shape, never reused by another tree or shape (zset.cpp: new_shape()):
+  // every link and unlink takes a new one, so a thread's cursor from before no longer matches. The
+  // cursor (the path from the root to the node the last walk or seek returned, which next() steps
+  // in O(1) amortised, the nodes keeping no parent link) is one per thread, not one per tree: a
+  // walk does not cost a set 392 bytes.
+  uint64_t shape;
 };
 
 template <class Fn>
@@ -234,7 +253,7 @@ void ZSet::remove_run(const ZPos& first, std::size_t count, Fn&& fn) {
     for (std::size_t i = 0; i < count && p; ++i) {
       ZPos following = next(p);
       fn(p.member());
-      tree_ptr()->remove(p.node_);
+      tree_ptr()->remove(p.node_);  // empties the cursor: the next next() finds `following` by key
       p = following;
     }
     return;

@@ -1,7 +1,8 @@
-// Tests for the intrusive AVL tree: a randomised differential test against std::multiset<int> that
-// grows and shrinks the tree through many rebalances, with rank/offset/at queries checked against a
-// sorted snapshot and the invariants (balance, heights, counts, parent links) checked periodically;
-// plus sequential insert/delete orders that force every rotation shape.
+// Tests for the intrusive AVL tree: a randomised differential test against std::set that grows and
+// shrinks the tree through many rebalances, with rank/at queries and cursor walks (from the first,
+// the last, a rank and a node found by key) checked against a sorted snapshot and the invariants
+// (balance, heights, counts) checked periodically; sequential insert/delete orders that force every
+// rotation shape; the height packed into the child pointers' low bits.
 #include "avl.h"
 
 #include <gtest/gtest.h>
@@ -12,6 +13,7 @@
 #include <memory>
 #include <random>
 #include <set>
+#include <utility>
 #include <vector>
 
 #include "intrusive.h"
@@ -19,95 +21,156 @@
 namespace tally {
 namespace {
 
+// The key is (value, id): values repeat, ids make every key unique, as avl.h requires.
 struct Item {
   AvlNode node;
+  uint32_t count = 0;
   int value = 0;
+  int id = 0;
 };
 
 Item* item_of(AvlNode* n) { return owner_of<Item>(n, offsetof(Item, node)); }
+const Item* item_of(const AvlNode* n) { return owner_of<Item>(n, offsetof(Item, node)); }
+using Key = std::pair<int, int>;
+Key key_of(const AvlNode* n) { return {item_of(n)->value, item_of(n)->id}; }
 
-// A test-side owner: allocates items, keeps the root, and inserts with an ordered descent (equal
-// values go right, so duplicates keep insertion order).
+struct ItemCount {
+  static uint32_t get(const AvlNode* n) { return item_of(n)->count; }
+  static void set(AvlNode* n, uint32_t c) { item_of(n)->count = c; }
+};
+
+bool item_before(const AvlNode* a, const AvlNode* b) { return key_of(a) < key_of(b); }
+
+// A test-side owner: allocates items and keeps the root.
 class Tree {
  public:
   AvlNode* root = nullptr;
   std::vector<std::unique_ptr<Item>> pool;  // owns every item ever created
+  int next_id = 0;
 
   Item* insert(int value) {
     pool.push_back(std::make_unique<Item>());
     Item* it = pool.back().get();
     it->value = value;
-    AvlNode* parent = nullptr;
-    AvlNode** from = &root;
-    while (*from) {
-      parent = *from;
-      from = value < item_of(parent)->value ? &parent->left : &parent->right;
-    }
-    avl_init(&it->node);
-    it->node.parent = parent;
-    *from = &it->node;
-    root = avl_fix(&it->node);
+    it->id = next_id++;
+    AvlPath scratch;
+    root = avl_insert<ItemCount>(root, &it->node, item_before, scratch);
     return it;
   }
 
-  void erase(Item* it) { root = avl_del(&it->node); }
+  void erase(Item* it) {
+    AvlPath scratch;
+    root = avl_remove<ItemCount>(root, &it->node, item_before, scratch);
+  }
 
-  std::vector<int> values() const {
-    std::vector<int> out;
-    for (AvlNode* n = avl_first(root); n; n = avl_next(n)) out.push_back(item_of(n)->value);
+  std::vector<Key> keys() const {
+    std::vector<Key> out;
+    AvlPath path;
+    for (AvlNode* n = avl_path_first(root, path); n; n = avl_path_next(path)) out.push_back(key_of(n));
     return out;
   }
 };
 
 // Every query of the tree agrees with the sorted snapshot `want`.
-void check_against(const Tree& t, const std::vector<int>& want, std::mt19937_64& rng) {
-  ASSERT_TRUE(avl_check(t.root));
-  ASSERT_EQ(avl_count(t.root), want.size());
-  ASSERT_EQ(t.values(), want);
-  std::vector<int> backwards;
-  for (AvlNode* n = avl_last(t.root); n; n = avl_prev(n)) backwards.push_back(item_of(n)->value);
+void check_against(const Tree& t, const std::vector<Key>& want, std::mt19937_64& rng) {
+  ASSERT_TRUE(avl_check<ItemCount>(t.root));
+  ASSERT_EQ(avl_count<ItemCount>(t.root), want.size());
+  ASSERT_EQ(t.keys(), want);
+  std::vector<Key> backwards;
+  AvlPath path;
+  for (AvlNode* n = avl_path_last(t.root, path); n; n = avl_path_prev(path)) backwards.push_back(key_of(n));
   std::reverse(backwards.begin(), backwards.end());
   ASSERT_EQ(backwards, want);
-  const int64_t size = static_cast<int64_t>(want.size());
-  for (int q = 0; q < 200 && size > 0; ++q) {
-    const int64_t r = static_cast<int64_t>(rng() % want.size());
-    AvlNode* n = avl_at(t.root, static_cast<std::size_t>(r));
-    ASSERT_NE(n, nullptr);
-    ASSERT_EQ(item_of(n)->value, want[r]);
-    ASSERT_EQ(avl_rank(n), static_cast<std::size_t>(r));
-    const int64_t k = static_cast<int64_t>(rng() % (2 * want.size() + 10)) - size - 5;
-    AvlNode* m = avl_offset(n, k);
-    if (r + k < 0 || r + k >= size) {
-      ASSERT_EQ(m, nullptr) << "r=" << r << " k=" << k;
-    } else {
-      ASSERT_NE(m, nullptr);
-      ASSERT_EQ(avl_rank(m), static_cast<std::size_t>(r + k));
-      ASSERT_EQ(item_of(m)->value, want[r + k]);
-    }
-    ASSERT_EQ(avl_offset(n, 0), n);
+  if (!want.empty()) {
+    ASSERT_EQ(key_of(avl_first(t.root)), want.front());
+    ASSERT_EQ(key_of(avl_last(t.root)), want.back());
   }
-  ASSERT_EQ(avl_at(t.root, want.size()), nullptr);
+  const std::size_t size = want.size();
+  for (int q = 0; q < 200 && size > 0; ++q) {
+    const std::size_t r = rng() % size;
+    AvlNode* n = avl_at<ItemCount>(t.root, r, &path);
+    ASSERT_NE(n, nullptr);
+    ASSERT_EQ(key_of(n), want[r]);
+    ASSERT_EQ(path.top(), n);
+    ASSERT_EQ(path.node[0], t.root);
+    ASSERT_EQ((avl_rank<ItemCount>(t.root, n, item_before)), r);
+    // A cursor left by avl_at walks on from there, both ways, for a few steps.
+    AvlPath forward = path;
+    for (std::size_t k = r + 1; k < std::min(size, r + 6); ++k) {
+      AvlNode* m = avl_path_next(forward);
+      ASSERT_NE(m, nullptr);
+      ASSERT_EQ(key_of(m), want[k]);
+    }
+    if (size - r < 50) {  // near the end: the walk runs off it, and the cursor empties
+      for (std::size_t k = r + 1; k < size; ++k) ASSERT_EQ(key_of(avl_path_next(path)), want[k]);
+      ASSERT_EQ(avl_path_next(path), nullptr);
+      ASSERT_EQ(path.depth, 0);
+    }
+    // One found by key does too.
+    AvlPath found;
+    avl_find_path(t.root, n, item_before, found);
+    ASSERT_EQ(found.top(), n);
+    AvlNode* before = avl_path_prev(found);
+    if (r == 0) {
+      ASSERT_EQ(before, nullptr);
+      ASSERT_EQ(found.depth, 0);
+    } else {
+      ASSERT_NE(before, nullptr);
+      ASSERT_EQ(key_of(before), want[r - 1]);
+    }
+  }
+  ASSERT_EQ(avl_at<ItemCount>(t.root, size, &path), nullptr);
+  ASSERT_EQ(path.depth, 0);
 }
 
 TEST(AvlTest, EmptyTree) {
-  EXPECT_TRUE(avl_check(nullptr));
+  EXPECT_TRUE(avl_check<ItemCount>(nullptr));
   EXPECT_EQ(avl_first(nullptr), nullptr);
   EXPECT_EQ(avl_last(nullptr), nullptr);
-  EXPECT_EQ(avl_at(nullptr, 0), nullptr);
-  EXPECT_EQ(avl_count(nullptr), 0u);
+  EXPECT_EQ(avl_at<ItemCount>(nullptr, 0), nullptr);
+  EXPECT_EQ(avl_count<ItemCount>(nullptr), 0u);
+  AvlPath path;
+  EXPECT_EQ(avl_path_first(nullptr, path), nullptr);
+  EXPECT_EQ(avl_path_last(nullptr, path), nullptr);
+  EXPECT_EQ(path.depth, 0);
 }
 
 TEST(AvlTest, SingleNode) {
   Tree t;
   Item* it = t.insert(7);
   EXPECT_EQ(t.root, &it->node);
-  EXPECT_TRUE(avl_check(t.root));
-  EXPECT_EQ(avl_next(&it->node), nullptr);
-  EXPECT_EQ(avl_prev(&it->node), nullptr);
-  EXPECT_EQ(avl_offset(&it->node, 1), nullptr);
-  EXPECT_EQ(avl_offset(&it->node, -1), nullptr);
+  EXPECT_TRUE(avl_check<ItemCount>(t.root));
+  EXPECT_EQ(it->node.height(), 1u);
+  EXPECT_EQ(it->count, 1u);
+  AvlPath path;
+  EXPECT_EQ(avl_path_first(t.root, path), &it->node);
+  EXPECT_EQ(avl_path_next(path), nullptr);
+  EXPECT_EQ(avl_path_last(t.root, path), &it->node);
+  EXPECT_EQ(avl_path_prev(path), nullptr);
   t.erase(it);
   EXPECT_EQ(t.root, nullptr);
+}
+
+// The height shares the child pointers' low bits: every height 0..63 reads back, and setting either
+// never disturbs the other.
+TEST(AvlTest, HeightLivesInThePointersLowBits) {
+  alignas(8) AvlNode kids[2];
+  AvlNode n;
+  n.set_left(&kids[0]);
+  n.set_right(&kids[1]);
+  for (unsigned h = 0; h < 64; ++h) {
+    n.set_height(h);
+    ASSERT_EQ(n.height(), h);
+    ASSERT_EQ(n.left(), &kids[0]);
+    ASSERT_EQ(n.right(), &kids[1]);
+  }
+  n.set_height(45);
+  n.set_left(nullptr);
+  n.set_right(&kids[0]);
+  EXPECT_EQ(n.height(), 45u);
+  EXPECT_EQ(n.left(), nullptr);
+  EXPECT_EQ(n.right(), &kids[0]);
+  EXPECT_EQ(AvlNode{}.height(), 1u);  // a detached node is a one-node tree
 }
 
 // Ascending, descending and zig-zag insert orders, then deletes from the front, back and middle:
@@ -121,10 +184,11 @@ TEST(AvlTest, SequentialOrders) {
     for (int i = 0; i < n; ++i) {
       const int v = order == 0 ? i : order == 1 ? n - i : (i % 2 ? i : n + n - i);
       items.push_back(t.insert(v));
-      ASSERT_LE(t.root->height, 17u);  // AVL height <= 1.44 log2(n + 2) - 0.33 = 16.9 at n = 4000
+      ASSERT_LE(t.root->height(), 17u);  // AVL height <= 1.44 log2(n + 2) - 0.33 = 16.9 at n = 4000
     }
-    std::vector<int> want = t.values();
+    std::vector<Key> want = t.keys();
     ASSERT_TRUE(std::is_sorted(want.begin(), want.end()));
+    ASSERT_EQ(want.size(), static_cast<std::size_t>(n));
     check_against(t, want, rng);
     std::sort(items.begin(), items.end(), [](Item* a, Item* b) { return a->value < b->value; });
     // Delete alternately from the ends and the middle.
@@ -138,68 +202,111 @@ TEST(AvlTest, SequentialOrders) {
         items.erase(items.begin() + static_cast<std::ptrdiff_t>(mid));
         --hi;
       }
-      if ((hi - lo) % 97 == 0) { ASSERT_TRUE(avl_check(t.root)); }
+      if ((hi - lo) % 97 == 0) {
+        ASSERT_TRUE(avl_check<ItemCount>(t.root));
+        ASSERT_EQ(avl_count<ItemCount>(t.root), hi - lo);
+      }
     }
     EXPECT_EQ(t.root, nullptr);
   }
 }
 
-// 2e5 random inserts and deletes over a tree that grows to ~30k and shrinks back, with duplicates.
-TEST(AvlTest, DifferentialAgainstMultiset) {
+// 2e5 random inserts and deletes over a tree that grows to ~30k and shrinks back, with repeated
+// values (told apart by id).
+TEST(AvlTest, DifferentialAgainstSet) {
   std::mt19937_64 rng(42);
   Tree t;
-  std::multiset<int> model;
+  std::set<Key> model;
   std::vector<Item*> live;  // the items currently linked
   const int kOps = 200000;
   for (int op = 0; op < kOps; ++op) {
     const bool growing = (op / 25000) % 2 == 0;
     const bool insert = live.empty() || rng() % 100 < (growing ? 75u : 25u);
     if (insert) {
-      const int v = static_cast<int>(rng() % 20000);  // many duplicates
-      live.push_back(t.insert(v));
-      model.insert(v);
+      const int v = static_cast<int>(rng() % 20000);  // many repeats
+      Item* it = t.insert(v);
+      live.push_back(it);
+      model.insert(key_of(&it->node));
     } else {
       const std::size_t i = rng() % live.size();
       Item* it = live[i];
       live[i] = live.back();
       live.pop_back();
-      // A deleted node must be gone from the in-order walk around it.
-      AvlNode* before = avl_prev(&it->node);
-      AvlNode* after = avl_next(&it->node);
+      // The neighbours around a deleted node are each other's neighbours afterwards.
+      AvlPath path;
+      avl_find_path(t.root, &it->node, item_before, path);
+      AvlPath other = path;
+      AvlNode* before = avl_path_prev(path);
+      AvlNode* after = avl_path_next(other);
       t.erase(it);
-      model.erase(model.find(it->value));
-      if (before) { ASSERT_EQ(avl_next(before), after); }
-      if (after) { ASSERT_EQ(avl_prev(after), before); }
+      model.erase(key_of(&it->node));
+      if (before) {
+        avl_find_path(t.root, before, item_before, path);
+        ASSERT_EQ(avl_path_next(path), after);
+      }
+      if (after) {
+        avl_find_path(t.root, after, item_before, path);
+        ASSERT_EQ(avl_path_prev(path), before);
+      }
     }
     if (op % 5000 == 0 || op == kOps - 1) {
-      ASSERT_NO_FATAL_FAILURE(check_against(t, std::vector<int>(model.begin(), model.end()), rng));
+      ASSERT_NO_FATAL_FAILURE(check_against(t, std::vector<Key>(model.begin(), model.end()), rng));
     }
   }
   while (!live.empty()) {
     t.erase(live.back());
     live.pop_back();
-    if (live.size() % 1000 == 0) { ASSERT_TRUE(avl_check(t.root)); }
+    if (live.size() % 1000 == 0) {
+      ASSERT_TRUE(avl_check<ItemCount>(t.root));
+      ASSERT_EQ(avl_count<ItemCount>(t.root), live.size());
+    }
   }
   EXPECT_EQ(t.root, nullptr);
+}
+
+// A node removed and linked again (a sorted set's score update) keeps the tree valid.
+TEST(AvlTest, RelinkAfterRemove) {
+  std::mt19937_64 rng(7);
+  Tree t;
+  std::vector<Item*> items;
+  for (int i = 0; i < 2000; ++i) items.push_back(t.insert(static_cast<int>(rng() % 500)));
+  for (int round = 0; round < 5000; ++round) {
+    Item* it = items[rng() % items.size()];
+    t.erase(it);
+    it->value = static_cast<int>(rng() % 500);
+    AvlPath scratch;
+    t.root = avl_insert<ItemCount>(t.root, &it->node, item_before, scratch);
+  }
+  std::vector<Key> want;
+  for (Item* it : items) want.push_back(key_of(&it->node));
+  std::sort(want.begin(), want.end());
+  check_against(t, want, rng);
 }
 
 // The checker rejects a tree whose bookkeeping is wrong (so the checks above can fail).
 TEST(AvlTest, CheckerCatchesCorruption) {
   Tree t;
   for (int i = 0; i < 100; ++i) t.insert(i);
-  ASSERT_TRUE(avl_check(t.root));
-  AvlNode* n = avl_at(t.root, 40);
-  ++n->count;
-  EXPECT_FALSE(avl_check(t.root));
-  --n->count;
-  ++n->height;
-  EXPECT_FALSE(avl_check(t.root));
-  --n->height;
-  AvlNode* saved = n->parent;
-  n->parent = nullptr;
-  EXPECT_FALSE(avl_check(t.root));
-  n->parent = saved;
-  EXPECT_TRUE(avl_check(t.root));
+  ASSERT_TRUE(avl_check<ItemCount>(t.root));
+  AvlNode* n = avl_at<ItemCount>(t.root, 40);
+  Item* it = item_of(n);
+  ++it->count;
+  EXPECT_FALSE(avl_check<ItemCount>(t.root));
+  --it->count;
+  n->set_height(n->height() + 1);
+  EXPECT_FALSE(avl_check<ItemCount>(t.root));
+  n->set_height(n->height() - 1);
+  EXPECT_TRUE(avl_check<ItemCount>(t.root));
+  // An unbalanced tree with correct heights and counts: a chain of three.
+  Item a, b, c;
+  a.node.set_right(&b.node);
+  b.node.set_right(&c.node);
+  c.count = 1;
+  b.count = 2;
+  b.node.set_height(2);
+  a.count = 3;
+  a.node.set_height(3);
+  EXPECT_FALSE(avl_check<ItemCount>(&a.node));
 }
 
 }  // namespace

@@ -20,6 +20,7 @@
 #include <set>
 #include <string>
 #include <utility>
+#include <thread>
 #include <vector>
 
 #include "db.h"
@@ -428,12 +429,104 @@ TEST_F(ZSetLimitsTest, TreeMemoryAccounting) {
   const std::size_t empty = z.memory_bytes();
   z.insert(std::string(10, 'x'), 1);
   const std::size_t one = z.memory_bytes();
-  EXPECT_GE(one - empty, small_alloc_size(sizeof(ZNode) + 10));
-  EXPECT_GE(small_alloc_size(sizeof(ZNode) + 10), sizeof(ZNode) + 10);
+  EXPECT_GE(one - empty, small_alloc_size(ZNode::bytes_for(10)));
+  EXPECT_GE(small_alloc_size(ZNode::bytes_for(10)), sizeof(ZNode) + 1 + 10);
   z.remove(z.min());
-  EXPECT_LE(z.memory_bytes(), one - small_alloc_size(sizeof(ZNode) + 10));
+  EXPECT_LE(z.memory_bytes(), one - small_alloc_size(ZNode::bytes_for(10)));
   for (int i = 0; i < 10000; ++i) z.insert("member:" + std::to_string(i), i);
-  EXPECT_GE(z.memory_bytes(), 10000 * (sizeof(ZNode) + 10));
+  EXPECT_GE(z.memory_bytes(), 10000 * (sizeof(ZNode) + 1 + 10));
+}
+
+// A member of the tree form is its 40-byte node, its length's varint and its bytes, in one slab
+// slot: `member:123456` (bench/memory.py's sorted set) takes 56 bytes.
+TEST_F(ZSetLimitsTest, TreeMemberCostsItsNodeAndBytesOnly) {
+  EXPECT_EQ(sizeof(ZNode), 40u);
+  EXPECT_EQ(ZNode::bytes_for(13), 54u);
+  EXPECT_EQ(small_alloc_size(ZNode::bytes_for(13)), 56u);
+  EXPECT_EQ(ZNode::bytes_for(127), 40u + 1 + 127);
+  EXPECT_EQ(ZNode::bytes_for(128), 40u + 2 + 128);
+  set_zset_limits({0, 0});
+  ZSet z;
+  for (int i = 0; i < 1000; ++i) z.insert("member:" + std::to_string(100000 + i), i);
+  // Between two resizes of the member table, one more member costs its slot only.
+  const std::size_t before = z.memory_bytes();
+  z.insert("member:123456", 5);
+  EXPECT_EQ(z.memory_bytes() - before, 56u);
+  EXPECT_TRUE(z.check_invariants());
+}
+
+// Members whose lengths cross the varint's byte boundaries, in the tree form: each reads back
+// whole, both ways, by rank and by find.
+TEST_F(ZSetLimitsTest, TreeMembersOfEveryLengthClass) {
+  set_zset_limits({0, 0});
+  ZSet z;
+  const std::size_t lens[] = {0, 1, 120, 127, 128, 300, 16383, 16384, 70000};
+  for (std::size_t i = 0; i < std::size(lens); ++i) z.insert(std::string(lens[i], static_cast<char>('a' + i)), 7.25);
+  ASSERT_FALSE(z.compact());
+  ASSERT_TRUE(z.check_invariants());
+  std::size_t i = std::size(lens);
+  for (ZPos p = z.max(); p; p = z.prev(p)) {
+    --i;
+    EXPECT_EQ(p.member(), std::string(lens[i], static_cast<char>('a' + i)));
+    EXPECT_EQ(z.rank_of(p), i);
+    EXPECT_EQ(z.find(p.member()).member().data(), p.member().data());
+  }
+  EXPECT_EQ(i, 0u);
+  EXPECT_EQ(z.at_rank(7).member().size(), 16384u);
+  EXPECT_EQ(z.offset(z.max(), -8).member(), "");
+}
+
+// The tree's nodes keep no parent link: next() and prev() step a cursor, one per thread. Walks of
+// two sets taken in turns, walks across an in-place score update and across an insert, and a walk
+// another thread interrupts, all list every member in order.
+TEST_F(ZSetLimitsTest, TreeWalksSurviveInterleaving) {
+  set_zset_limits({0, 0});
+  ZSet a, b;
+  for (int i = 0; i < 500; ++i) {
+    a.insert("a" + std::to_string(i), i);
+    b.insert("b" + std::to_string(i), -i);
+  }
+  std::vector<std::string> got_a, got_b;
+  ZPos pa = a.min(), pb = b.min();
+  while (pa || pb) {
+    if (pa) {
+      got_a.emplace_back(pa.member());
+      pa = a.next(pa);
+    }
+    if (pb) {
+      got_b.emplace_back(pb.member());
+      pb = b.next(pb);
+    }
+  }
+  ASSERT_EQ(got_a.size(), 500u);
+  ASSERT_EQ(got_b.size(), 500u);
+  for (int i = 0; i < 500; ++i) {
+    EXPECT_EQ(got_a[i], "a" + std::to_string(i));
+    EXPECT_EQ(got_b[i], "b" + std::to_string(499 - i));
+  }
+  // An update that keeps the member between its neighbours changes no shape: the walk goes on.
+  ZPos p = a.at_rank(100);
+  a.update_score(a.find("a300"), 300.5);
+  p = a.next(p);
+  EXPECT_EQ(p.member(), "a101");
+  // A ZPos is invalid after an insert, but the same member found again walks on from the new shape.
+  a.insert("a100x", 100.5);
+  p = a.find("a100");
+  EXPECT_EQ(a.next(p).member(), "a100x");
+  EXPECT_EQ(a.next(a.next(p)).member(), "a101");
+  EXPECT_TRUE(a.check_invariants());
+  // Another thread's walk of the same set, between two steps of this one, leaves this one intact.
+  p = a.at_rank(250);
+  std::size_t other = 0;
+  std::thread([&] {
+    for (ZPos q = a.max(); q; q = a.prev(q)) ++other;
+  }).join();
+  EXPECT_EQ(other, 501u);
+  for (std::size_t r = 251; r < 260; ++r) {
+    p = a.next(p);
+    ASSERT_TRUE(p);
+    EXPECT_EQ(a.rank_of(p), r);
+  }
 }
 
 // A compact set owns its 16-byte header and one block of its entries: "m0" with score 0 is five
