@@ -162,17 +162,20 @@ AvlNode* rotate_right(AvlNode* n) {
 // shape takes the inner rotation first). Returns the subtree's top.
 template <class Count>
 AvlNode* rebalance(AvlNode* n) {
-  update<Count>(n);
-  const unsigned lh = avl_height(n->left());
-  const unsigned rh = avl_height(n->right());
+  AvlNode* l = n->left();
+  AvlNode* r = n->right();
+  const unsigned lh = avl_height(l);
+  const unsigned rh = avl_height(r);
   if (lh == rh + 2) {
-    if (avl_height(n->left()->left()) < avl_height(n->left()->right())) n->set_left(rotate_left<Count>(n->left()));
+    if (avl_height(l->left()) < avl_height(l->right())) n->set_left(rotate_left<Count>(l));
     return rotate_right<Count>(n);
   }
   if (rh == lh + 2) {
-    if (avl_height(n->right()->right()) < avl_height(n->right()->left())) n->set_right(rotate_right<Count>(n->right()));
+    if (avl_height(r->right()) < avl_height(r->left())) n->set_right(rotate_right<Count>(r));
     return rotate_left<Count>(n);
   }
+  n->set_height(1 + std::max(lh, rh));
+  Count::set(n, 1 + avl_count<Count>(l) + avl_count<Count>(r));
   return n;
 }
 
