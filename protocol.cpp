@@ -172,10 +172,25 @@ bool quick_length(const char* data, std::size_t len, std::size_t start, char typ
 
 // printf "%.17g"; std::to_chars with a precision is specified to print exactly what printf does,
 // without the locale and format-string overhead. buf must hold 32 bytes.
+//
+// An integral value under 1e17 in magnitude takes a shortcut: "%.17g" prints it as its digits (at
+// most 17 of them, so no exponent; the double's value is an integer, so every digit is exact), which
+// is what format_int64 writes, at about a tenth of the cost (a leaderboard's scores are integers;
+// ZRANGE 0 99 WITHSCORES spent 70% of its instructions here). -0.0 is "-0", as printf writes it.
 std::size_t format_double_into(double v, char* buf) {
   if (std::isinf(v)) {
     std::memcpy(buf, v > 0 ? "inf" : "-inf", v > 0 ? 3 : 4);
     return v > 0 ? 3 : 4;
+  }
+  if (std::fabs(v) < 1e17) {  // false for NaN
+    const auto i = static_cast<int64_t>(v);
+    if (static_cast<double>(i) == v) {
+      if (i == 0 && std::signbit(v)) {
+        std::memcpy(buf, "-0", 2);
+        return 2;
+      }
+      return format_int64(i, buf);
+    }
   }
   auto r = std::to_chars(buf, buf + 32, v, std::chars_format::general, 17);
   return static_cast<std::size_t>(r.ptr - buf);

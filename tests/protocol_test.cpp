@@ -8,7 +8,9 @@
 
 #include <cctype>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <limits>
 #include <random>
 #include <string>
@@ -541,6 +543,47 @@ TEST_F(WriterTest, Resp2) {
   w_.raw("RAW");
   EXPECT_EQ(take(), "$5\r\nhello\r\n$20\r\n12345678901234567890\r\nRAW");
   EXPECT_EQ(w_.errors_written(), 0u);
+}
+
+// format_double is printf "%.17g" (Redis 7.0's addReplyDouble), whichever path it takes: the
+// integer shortcut (integral values under 1e17), or to_chars. Compared with snprintf itself around
+// every edge of the shortcut and over random values.
+TEST(FormatDoubleTest, MatchesPrintfG17) {
+  auto printf_g17 = [](double v) {
+    char buf[64];
+    const int n = std::snprintf(buf, sizeof(buf), "%.17g", v);
+    return std::string(buf, static_cast<std::size_t>(n));
+  };
+  std::vector<double> values = {0.0, -0.0, 1.0, -1.0, 0.5, -0.5, 0.1, 1e-300, 3.0, 100.0, 1e15, 1e16,
+                                9007199254740992.0, 9007199254740993.0, -9007199254740992.0,
+                                99999999999999984.0, 1e17, -1e17, 100000000000000016.0, 1e18,
+                                9.2233720368547758e18, -9.2233720368547758e18, 1e19, 1e300,
+                                std::numeric_limits<double>::denorm_min(), std::numeric_limits<double>::max()};
+  for (int e = 0; e < 70; ++e) {
+    const double p = std::ldexp(1.0, e);
+    for (double v : {p, p - 1, p + 1, -p, -(p - 1), -(p + 1), p + 0.5, std::nextafter(p, 0.0), std::nextafter(p, 1e300)})
+      values.push_back(v);
+  }
+  for (double v = 1e16; v < 1e18; v *= 1.0000001) {
+    values.push_back(v);
+    values.push_back(std::nearbyint(v));
+    if (values.size() > 40000) break;
+  }
+  std::mt19937_64 rng(11);
+  for (int i = 0; i < 20000; ++i) {
+    uint64_t bits = rng();
+    double d;
+    std::memcpy(&d, &bits, sizeof d);
+    if (std::isfinite(d)) values.push_back(d);
+    values.push_back(static_cast<double>(static_cast<int64_t>(rng()) >> (rng() % 64)));
+    values.push_back(static_cast<double>(static_cast<int64_t>(rng() % 2000001) - 1000000) / 4);
+  }
+  for (double v : values) ASSERT_EQ(format_double(v), printf_g17(v)) << "bits of a double, as %a: " << std::hexfloat << v;
+  EXPECT_EQ(format_double(-0.0), "-0");
+  EXPECT_EQ(format_double(123456789012345678.0), "1.2345678901234568e+17");
+  EXPECT_EQ(format_double(12345678901234567.0), "12345678901234568");
+  EXPECT_EQ(format_double(std::numeric_limits<double>::infinity()), "inf");
+  EXPECT_EQ(format_double(-std::numeric_limits<double>::infinity()), "-inf");
 }
 
 TEST_F(WriterTest, Resp3) {
