@@ -7,18 +7,6 @@
 
 namespace tally {
 
-AvlNode* avl_first(AvlNode* n) {
-  if (!n) return nullptr;
-  while (n->left()) n = n->left();
-  return n;
-}
-
-AvlNode* avl_last(AvlNode* n) {
-  if (!n) return nullptr;
-  while (n->right()) n = n->right();
-  return n;
-}
-
 AvlNode* avl_path_first(AvlNode* root, AvlPath& path) {
   path.clear();
   for (AvlNode* n = root; n; n = n->left()) path.push(n);

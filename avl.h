@@ -68,10 +68,6 @@ inline unsigned avl_height(const AvlNode* n) { return n ? n->height() : 0; }
 template <class Count>
 uint32_t avl_count(const AvlNode* n) { return n ? Count::get(n) : 0; }
 
-// Leftmost / rightmost node of the subtree under n (n itself may be nullptr: returns nullptr).
-AvlNode* avl_first(AvlNode* n);
-AvlNode* avl_last(AvlNode* n);
-
 // Cursor walks. avl_path_first/last fill `path` down to the first / last node of the tree and
 // return it; avl_path_next/prev move path's top to its in-order successor / predecessor and return
 // it, or return nullptr (and empty the path) past the end. REQUIRES (next/prev): path is a root-down
@@ -212,9 +208,10 @@ AvlNode* fix_path(AvlPath& path, AvlNode* root, int32_t delta) {
 }  // namespace avl_detail
 
 // Links n (detached: fresh or unlinked) where `before` puts it and rebalances; returns the new root.
-// `path` is left unspecified. REQUIRES: no node of the tree equal to n.
+// REQUIRES: no node of the tree equal to n.
 template <class Count, class Before>
-AvlNode* avl_insert(AvlNode* root, AvlNode* n, Before&& before, AvlPath& path) {
+AvlNode* avl_insert(AvlNode* root, AvlNode* n, Before&& before) {
+  AvlPath path;
   *n = AvlNode{};
   Count::set(n, 1);
   path.clear();
@@ -230,9 +227,10 @@ AvlNode* avl_insert(AvlNode* root, AvlNode* n, Before&& before, AvlPath& path) {
 }
 
 // Unlinks n and rebalances; returns the new root (nullptr if the tree is now empty). n's links are
-// left unspecified. `path` is left unspecified. REQUIRES: n is in the tree.
+// left unspecified. REQUIRES: n is in the tree.
 template <class Count, class Before>
-AvlNode* avl_remove(AvlNode* root, AvlNode* n, Before&& before, AvlPath& path) {
+AvlNode* avl_remove(AvlNode* root, AvlNode* n, Before&& before) {
+  AvlPath path;
   avl_find_path(root, n, before, path);
   const int i = path.depth - 1;  // n's index
   if (!n->left() || !n->right()) {

@@ -332,14 +332,12 @@ void ZSet::Tree::free_node(ZNode* n) {
 
 void ZSet::Tree::link(ZNode* n) {
   shape = new_shape();
-  AvlPath scratch;
-  root = avl_insert<ZCount>(root, &n->tree, before_key_of(n), scratch);
+  root = avl_insert<ZCount>(root, &n->tree, before_key_of(n));
 }
 
 void ZSet::Tree::unlink(ZNode* n) {
   shape = new_shape();
-  AvlPath scratch;
-  root = avl_remove<ZCount>(root, &n->tree, before_key_of(n), scratch);
+  root = avl_remove<ZCount>(root, &n->tree, before_key_of(n));
 }
 
 AvlPath& ZSet::Tree::cursor() const {
