@@ -578,7 +578,38 @@ TEST(FormatDoubleTest, MatchesPrintfG17) {
     values.push_back(static_cast<double>(static_cast<int64_t>(rng()) >> (rng() % 64)));
     values.push_back(static_cast<double>(static_cast<int64_t>(rng() % 2000001) - 1000000) / 4);
   }
+  // Fractions, which take the 128-bit path between 1e-16 and 2^53: decimal-looking values (n / 10^j),
+  // the doubles either side of every power of ten (where the exponent estimate is off by one and
+  // where rounding carries into the next decade: 9.99...9 -> 10), and exact ties at the 18th digit
+  // (m / 2^s with s fraction bits: printf rounds them half to even).
+  for (int j = -20; j <= 20; ++j) {
+    const double p = std::pow(10.0, j);
+    double lo = p, hi = p;
+    for (int step = 0; step < 40; ++step) {
+      lo = std::nextafter(lo, 0.0);
+      hi = std::nextafter(hi, 1e300);
+      for (double v : {lo, hi, -lo, -hi}) values.push_back(v);
+    }
+  }
+  for (int i = 0; i < 60000; ++i) {
+    const double n = static_cast<double>(static_cast<int64_t>(rng() % 20000000001) - 10000000000);
+    values.push_back(n / std::pow(10.0, static_cast<int>(rng() % 18)));
+    values.push_back(static_cast<double>(static_cast<int64_t>(rng() >> (11 + rng() % 53))) /
+                     std::ldexp(1.0, static_cast<int>(rng() % 110)));
+    values.push_back(std::ldexp(static_cast<double>(rng() >> 11), -static_cast<int>(rng() % 120)));
+  }
+  for (int s = 1; s <= 52; ++s) {
+    for (int i = 0; i < 200; ++i) values.push_back(std::ldexp(static_cast<double>((rng() >> 11) | 1), -s));
+  }
+  values.push_back(100000000000000.125);  // a tie at the 18th digit: ...0.12, the even neighbour
+  values.push_back(100000000000000.375);  // ...0.38
   for (double v : values) ASSERT_EQ(format_double(v), printf_g17(v)) << "bits of a double, as %a: " << std::hexfloat << v;
+  EXPECT_EQ(format_double(100000000000000.125), "100000000000000.12");
+  EXPECT_EQ(format_double(100000000000000.375), "100000000000000.38");
+  EXPECT_EQ(format_double(0.1), "0.10000000000000001");
+  EXPECT_EQ(format_double(-1.5), "-1.5");
+  EXPECT_EQ(format_double(0.0001), "0.0001");
+  EXPECT_EQ(format_double(0.00001), "1.0000000000000001e-05");
   EXPECT_EQ(format_double(-0.0), "-0");
   EXPECT_EQ(format_double(123456789012345678.0), "1.2345678901234568e+17");
   EXPECT_EQ(format_double(12345678901234567.0), "12345678901234568");
