@@ -44,4 +44,26 @@ AvlNode* avl_path_prev(AvlPath& path) {
   }
 }
 
+const AvlNode* avl_path_peek_next(const AvlPath& path) {
+  if (const AvlNode* n = path.top()->right()) {
+    while (n->left()) n = n->left();
+    return n;
+  }
+  for (int i = path.depth - 1; i > 0; --i) {
+    if (path.node[i - 1]->left() == path.node[i]) return path.node[i - 1];
+  }
+  return nullptr;
+}
+
+const AvlNode* avl_path_peek_prev(const AvlPath& path) {
+  if (const AvlNode* n = path.top()->left()) {
+    while (n->right()) n = n->right();
+    return n;
+  }
+  for (int i = path.depth - 1; i > 0; --i) {
+    if (path.node[i - 1]->right() == path.node[i]) return path.node[i - 1];
+  }
+  return nullptr;
+}
+
 }  // namespace tally

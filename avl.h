@@ -76,6 +76,9 @@ AvlNode* avl_path_first(AvlNode* root, AvlPath& path);
 AvlNode* avl_path_last(AvlNode* root, AvlPath& path);
 AvlNode* avl_path_next(AvlPath& path);
 AvlNode* avl_path_prev(AvlPath& path);
+// The node avl_path_next / avl_path_prev would move to, leaving path as it is.
+const AvlNode* avl_path_peek_next(const AvlPath& path);
+const AvlNode* avl_path_peek_prev(const AvlPath& path);
 
 // Fills `path` from the root down to n, by key. REQUIRES: n is in the tree.
 // Before: bool(const AvlNode* a, const AvlNode* b), true when a sorts strictly before b.
@@ -226,13 +229,13 @@ AvlNode* avl_insert(AvlNode* root, AvlNode* n, Before&& before) {
   return avl_detail::fix_path<Count>(path, root, +1);
 }
 
-// Unlinks n and rebalances; returns the new root (nullptr if the tree is now empty). n's links are
-// left unspecified. REQUIRES: n is in the tree.
-template <class Count, class Before>
-AvlNode* avl_remove(AvlNode* root, AvlNode* n, Before&& before) {
-  AvlPath path;
-  avl_find_path(root, n, before, path);
+// Unlinks path's top node n and rebalances; returns the new root (nullptr if the tree is now
+// empty). n's links and path are left unspecified. REQUIRES: path is the root-down path to n in the
+// tree as it is now (as avl_find_path or a cursor walk leaves it).
+template <class Count>
+AvlNode* avl_remove_at(AvlNode* root, AvlPath& path) {
   const int i = path.depth - 1;  // n's index
+  AvlNode* n = path.node[i];
   if (!n->left() || !n->right()) {
     avl_detail::relink(path, i, n, n->left() ? n->left() : n->right(), root);
     path.depth = i;  // rebalance from n's parent up
@@ -252,6 +255,14 @@ AvlNode* avl_remove(AvlNode* root, AvlNode* n, Before&& before) {
   path.node[i] = s;
   path.depth = below + 1;  // rebalance from s's old parent up
   return avl_detail::fix_path<Count>(path, root, -1);
+}
+
+// Unlinks n, found by key; as avl_remove_at. REQUIRES: n is in the tree.
+template <class Count, class Before>
+AvlNode* avl_remove(AvlNode* root, AvlNode* n, Before&& before) {
+  AvlPath path;
+  avl_find_path(root, n, before, path);
+  return avl_remove_at<Count>(root, path);
 }
 
 namespace avl_detail {

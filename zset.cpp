@@ -336,8 +336,10 @@ void ZSet::Tree::link(ZNode* n) {
 }
 
 void ZSet::Tree::unlink(ZNode* n) {
-  shape = new_shape();
-  root = avl_remove<ZCount>(root, &n->tree, before_key_of(n));
+  // Along the cursor: no descent when the last walk or seek stood at n (a pop, an update_score).
+  AvlPath& path = cursor_at(n);
+  shape = new_shape();  // the path is used up; the cursor no longer matches
+  root = avl_remove_at<ZCount>(root, path);
 }
 
 AvlPath& ZSet::Tree::cursor() const {
@@ -365,6 +367,14 @@ void ZSet::Tree::remove(ZNode* n) {
   table.remove_node(&n->hnode);
   unlink(n);
   free_node(n);
+}
+
+ZNode* ZSet::Tree::remove_and_next(ZNode* n) {
+  // The successor is read off the cursor's path before the unlink uses that path up; the next call,
+  // for the successor, finds it again by key (the tree's shape changed).
+  ZNode* following = znode_or_null(const_cast<AvlNode*>(avl_path_peek_next(cursor_at(n))));
+  remove(n);
+  return following;
 }
 
 ZPos ZSet::tree_pos(ZNode* n) const {
@@ -520,11 +530,11 @@ void ZSet::update_score(const ZPos& p, double score) {
   bool in_place;
   if (score == n->score) {
     in_place = true;  // -0.0 and 0.0 compare equal; the score is still stored as given
-  } else if (score > n->score) {
-    const AvlNode* q = avl_path_next(tree_ptr()->cursor_at(n));
+  } else if (score > n->score) {  // the cursor stays at n, for unlink below
+    const AvlNode* q = avl_path_peek_next(tree_ptr()->cursor_at(n));
     in_place = !q || before(score, n->name(), znode(q));
   } else {
-    const AvlNode* q = avl_path_prev(tree_ptr()->cursor_at(n));
+    const AvlNode* q = avl_path_peek_prev(tree_ptr()->cursor_at(n));
     in_place = !q || sorts_before(znode(q), score, n->name());
   }
   if (in_place) {

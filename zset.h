@@ -226,6 +226,7 @@ struct ZSet::Tree {
   void unlink(ZNode* n);  // from the tree only
   ZNode* insert(std::string_view member, double score);  // into both
   void remove(ZNode* n);  // from both, and frees it
+  ZNode* remove_and_next(ZNode* n);  // remove(n), returning n's successor (nullptr if n was the last)
 
   // The walk's cursor for this tree: the calling thread's one AvlPath, emptied first unless the last
   // walk on this thread was of this tree in its present shape. cursor_at(n): the cursor standing at
@@ -251,10 +252,8 @@ void ZSet::remove_run(const ZPos& first, std::size_t count, Fn&& fn) {
   if (tree_ptr()) {
     ZPos p = first;
     for (std::size_t i = 0; i < count && p; ++i) {
-      ZPos following = next(p);
       fn(p.member());
-      tree_ptr()->remove(p.node_);  // empties the cursor: the next next() finds `following` by key
-      p = following;
+      p = tree_pos(tree_ptr()->remove_and_next(p.node_));  // one descent a member: to the next one
     }
     return;
   }

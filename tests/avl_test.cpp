@@ -222,13 +222,21 @@ TEST(AvlTest, DifferentialAgainstSet) {
       Item* it = live[i];
       live[i] = live.back();
       live.pop_back();
-      // The neighbours around a deleted node are each other's neighbours afterwards.
+      // The neighbours around a deleted node are each other's neighbours afterwards. The peeks
+      // name the nodes the steps move to, and leave the path at the node, for avl_remove_at.
       AvlPath path;
       avl_find_path(t.root, &it->node, item_before, path);
+      const AvlNode* peek_before = avl_path_peek_prev(path);
+      const AvlNode* peek_after = avl_path_peek_next(path);
+      ASSERT_EQ(path.top(), &it->node);
+      AvlPath at = path;
       AvlPath other = path;
       AvlNode* before = avl_path_prev(path);
       AvlNode* after = avl_path_next(other);
-      t.erase(it);
+      ASSERT_EQ(peek_before, before);
+      ASSERT_EQ(peek_after, after);
+      if (op % 2) t.erase(it);
+      else t.root = avl_remove_at<ItemCount>(t.root, at);
       model.erase(key_of(&it->node));
       if (before) {
         avl_find_path(t.root, before, item_before, path);

@@ -261,6 +261,18 @@ TEST_P(ZSetForms, DifferentialAgainstModel) {
       ASSERT_EQ(std::signbit(n.score()), std::signbit(s));
       model.set(m, s);
       ASSERT_NO_FATAL_FAILURE(check_neighbours(z, model, n));
+    } else if (dice >= 97 && z.size() > 0) {  // ZREMRANGEBYRANK: a run of up to 12 from a rank
+      const std::size_t rank = rng() % z.size();
+      const std::size_t count = 1 + rng() % 12;
+      std::vector<std::string> want;
+      for (auto it = std::next(model.order.begin(), static_cast<std::ptrdiff_t>(rank));
+           it != model.order.end() && want.size() < count; ++it) {
+        want.push_back(it->second);
+      }
+      std::vector<std::string> named;
+      z.remove_run(z.at_rank(rank), count, [&](std::string_view m) { named.emplace_back(m); });
+      ASSERT_EQ(named, want);
+      for (const std::string& m : want) model.erase(m);
     } else if (dice < 80 && z.size() > 0) {  // ZREM of a present member
       const ZPos n = z.at_rank(rng() % z.size());
       const std::string m(n.member());
