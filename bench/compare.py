@@ -12,6 +12,7 @@ Standard library only. Usage:
   python3 bench/compare.py                       # default suite, -P 1 and -P 16, 3 rounds
   python3 bench/compare.py -t set,get -P 16 --rounds 5 --requests 200000
   python3 bench/compare.py -t hget_big,zscore_big,zrange_100,zrevrank_big   # on a 100k-field hash / zset
+  python3 bench/compare.py -t zrange_100,zrange_100_frac    # integer scores, then fractional (N.37)
   python3 bench/compare.py --appendonly yes --appendfsync always              # both servers logging
 """
 import argparse
@@ -73,16 +74,21 @@ CUSTOM = {
     "zscore_big": ["zscore", "bigzset", "member:__rand_int__"],
     "zrange_100": ["zrange", "bigzset", "0", "99", "withscores"],
     "zrevrank_big": ["zrevrank", "bigzset", "member:__rand_int__"],
+    # The same range over scores with a fraction (N.37), which take another formatting path.
+    "zrange_100_frac": ["zrange", "bigzsetf", "0", "99", "withscores"],
 }
 
 
-def load_big(server, keyspace):
-    """Writes bighash and bigzset with the names redis-benchmark's __rand_int__ produces (12 digits)."""
+def load_big(server, keyspace, fractional):
+    """Writes bighash and bigzset (and bigzsetf, when `fractional`) with the names redis-benchmark's
+    __rand_int__ produces (12 digits)."""
     commands = []
     for i in range(keyspace):
         name = "%012d" % i
         commands.append(encode("HSET", "bighash", "field:" + name, "value:" + name))
         commands.append(encode("ZADD", "bigzset", i * 7 % keyspace, "member:" + name))
+        if fractional:
+            commands.append(encode("ZADD", "bigzsetf", "%d.37" % (i * 7 % keyspace), "member:" + name))
     send_all(server.port, commands)
 
 
@@ -115,7 +121,7 @@ def main():
     try:
         if any(t in CUSTOM for t in args.tests.split(",")):
             for srv in (tally, redis):
-                load_big(srv, args.keyspace)
+                load_big(srv, args.keyspace, "zrange_100_frac" in args.tests.split(","))
         for pipeline in [int(x) for x in args.pipelines.split(",")]:
             for test in args.tests.split(","):
                 samples = {"tally": [], "redis": []}

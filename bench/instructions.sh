@@ -4,10 +4,13 @@
 # one worker); the counters are zeroed once it answers PING, redis-benchmark runs, and the counters are
 # dumped before shutdown, so start-up and shutdown are not counted.
 #
-# Usage: bench/instructions.sh "<redis-benchmark args>" <requests>
+# Usage: bench/instructions.sh "<redis-benchmark args>" <requests> ["<preload command>"]
 #   e.g. bench/instructions.sh "-t set -P 16" 50000
+# A preload command is sent 300,000 times over 100,000 random keys (-r) before the counters are
+# zeroed, e.g. a 100k-member sorted set with fractional scores, then ZRANGE over it:
+#   bench/instructions.sh "zrange bigzset 0 99 withscores" 20000 "zadd bigzset __rand_int__.37 member:__rand_int__"
 set -e
-args="$1"; n="${2:-50000}"
+args="$1"; n="${2:-50000}"; preload="${3:-}"
 root="$(cd "$(dirname "$0")/.." && pwd)"
 work="$(mktemp -d /tmp/tally-cg-XXXXXX)"
 trap 'rm -rf "$work"' EXIT
@@ -21,6 +24,10 @@ for s in tally redis; do
       --appendonly no >/dev/null 2>&1 &
   fi
   for _ in $(seq 100); do redis-cli -p 7103 ping >/dev/null 2>&1 && break; sleep 0.3; done
+  if [ -n "$preload" ]; then
+    # shellcheck disable=SC2086 # the preload is a command line, split on purpose
+    redis-benchmark -p 7103 -n 300000 -r 100000 -P 64 -q $preload >/dev/null 2>&1
+  fi
   callgrind_control -z >/dev/null 2>&1
   redis-benchmark -p 7103 -n "$n" -c 50 -r 100000 -q $args 2>&1 | tr '\r' '\n' | grep -v 'rps=' | grep -v '^\s*$'
   callgrind_control -d >/dev/null 2>&1
