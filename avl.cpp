@@ -44,8 +44,8 @@ AvlNode* avl_path_prev(AvlPath& path) {
   }
 }
 
-const AvlNode* avl_path_peek_next(const AvlPath& path) {
-  if (const AvlNode* n = path.top()->right()) {
+AvlNode* avl_path_peek_next(const AvlPath& path) {
+  if (AvlNode* n = path.top()->right()) {
     while (n->left()) n = n->left();
     return n;
   }
@@ -55,8 +55,8 @@ const AvlNode* avl_path_peek_next(const AvlPath& path) {
   return nullptr;
 }
 
-const AvlNode* avl_path_peek_prev(const AvlPath& path) {
-  if (const AvlNode* n = path.top()->left()) {
+AvlNode* avl_path_peek_prev(const AvlPath& path) {
+  if (AvlNode* n = path.top()->left()) {
     while (n->right()) n = n->right();
     return n;
   }

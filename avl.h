@@ -77,8 +77,8 @@ AvlNode* avl_path_last(AvlNode* root, AvlPath& path);
 AvlNode* avl_path_next(AvlPath& path);
 AvlNode* avl_path_prev(AvlPath& path);
 // The node avl_path_next / avl_path_prev would move to, leaving path as it is.
-const AvlNode* avl_path_peek_next(const AvlPath& path);
-const AvlNode* avl_path_peek_prev(const AvlPath& path);
+AvlNode* avl_path_peek_next(const AvlPath& path);
+AvlNode* avl_path_peek_prev(const AvlPath& path);
 
 // Fills `path` from the root down to n, by key. REQUIRES: n is in the tree.
 // Before: bool(const AvlNode* a, const AvlNode* b), true when a sorts strictly before b.

@@ -372,7 +372,7 @@ void ZSet::Tree::remove(ZNode* n) {
 ZNode* ZSet::Tree::remove_and_next(ZNode* n) {
   // The successor is read off the cursor's path before the unlink uses that path up; the next call,
   // for the successor, finds it again by key (the tree's shape changed).
-  ZNode* following = znode_or_null(const_cast<AvlNode*>(avl_path_peek_next(cursor_at(n))));
+  ZNode* following = znode_or_null(avl_path_peek_next(cursor_at(n)));
   remove(n);
   return following;
 }
