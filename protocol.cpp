@@ -217,8 +217,8 @@ void put17_digits(char* p, uint64_t d) {
   put4_digits(p + 13, lo % 10000);
 }
 
-// "%.17g" of a finite v that is not an integer, with 1e-16 <= |v| < 2^53 (every such double is
-// m / 2^s with s >= 1): its 17 significant digits, rounded as printf rounds, come from one 128-bit
+// "%.17g" of a finite v that is not an integer, with 2^-53 (about 1.1e-16) <= |v| < 2^53 (every
+// such double is m / 2^s with s >= 1): its 17 significant digits, rounded as printf rounds, come from one 128-bit
 // product instead of to_chars's general algorithm (about 800 instructions a score). Returns 0 where
 // v is outside that range, for the caller's fallback.
 std::size_t format_fraction_g17(double v, char* buf) {
@@ -232,7 +232,7 @@ std::size_t format_fraction_g17(double v, char* buf) {
   // floor(log10 |v|) is x or x + 1 (78913 / 2^18 is log10(2) to 6 digits; exact for |e2| < 1650).
   const int x_est = (e2 * 78913) >> 18;
   int k = 16 - x_est;  // |v| * 10^k in [10^16, 10^18)
-  if (k > 32) return 0;
+  if (k > 32) return 0;  // |v| < 2^-53
   constexpr uint64_t kTen16 = 10'000'000'000'000'000ull;
   constexpr uint64_t kTen17 = 100'000'000'000'000'000ull;
   uint64_t d = scaled_round(m, s, k);
@@ -283,7 +283,7 @@ std::size_t format_fraction_g17(double v, char* buf) {
 // most 17 of them, so no exponent; the double's value is an integer, so every digit is exact), which
 // is what format_int64 writes, at about a tenth of the cost (a leaderboard's scores are integers;
 // ZRANGE 0 99 WITHSCORES spent 70% of its instructions here). -0.0 is "-0", as printf writes it.
-// Fractions between 1e-16 and 2^53 take format_fraction_g17. The rest (huge, tiny and subnormal
+// Fractions between 2^-53 and 2^53 take format_fraction_g17. The rest (huge, tiny and subnormal
 // values) go through std::to_chars with a precision, which is specified to print exactly what printf
 // does, without the locale and format-string overhead.
 std::size_t format_double_into(double v, char* buf) {

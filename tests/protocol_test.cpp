@@ -578,7 +578,7 @@ TEST(FormatDoubleTest, MatchesPrintfG17) {
     values.push_back(static_cast<double>(static_cast<int64_t>(rng()) >> (rng() % 64)));
     values.push_back(static_cast<double>(static_cast<int64_t>(rng() % 2000001) - 1000000) / 4);
   }
-  // Fractions, which take the 128-bit path between 1e-16 and 2^53: decimal-looking values (n / 10^j),
+  // Fractions, which take the 128-bit path between 2^-53 and 2^53: decimal-looking values (n / 10^j),
   // the doubles either side of every power of ten (where the exponent estimate is off by one and
   // where rounding carries into the next decade: 9.99...9 -> 10), and exact ties at the 18th digit
   // (m / 2^s with s fraction bits: printf rounds them half to even).
