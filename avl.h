@@ -257,14 +257,6 @@ AvlNode* avl_remove_at(AvlNode* root, AvlPath& path) {
   return avl_detail::fix_path<Count>(path, root, -1);
 }
 
-// Unlinks n, found by key; as avl_remove_at. REQUIRES: n is in the tree.
-template <class Count, class Before>
-AvlNode* avl_remove(AvlNode* root, AvlNode* n, Before&& before) {
-  AvlPath path;
-  avl_find_path(root, n, before, path);
-  return avl_remove_at<Count>(root, path);
-}
-
 namespace avl_detail {
 
 template <class Count>

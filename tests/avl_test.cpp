@@ -57,7 +57,11 @@ class Tree {
     return it;
   }
 
-  void erase(Item* it) { root = avl_remove<ItemCount>(root, &it->node, item_before); }
+  void erase(Item* it) {
+    AvlPath path;
+    avl_find_path(root, &it->node, item_before, path);
+    root = avl_remove_at<ItemCount>(root, path);
+  }
 
   std::vector<Key> keys() const {
     std::vector<Key> out;
@@ -235,8 +239,7 @@ TEST(AvlTest, DifferentialAgainstSet) {
       AvlNode* after = avl_path_next(other);
       ASSERT_EQ(peek_before, before);
       ASSERT_EQ(peek_after, after);
-      if (op % 2) t.erase(it);
-      else t.root = avl_remove_at<ItemCount>(t.root, at);
+      t.root = avl_remove_at<ItemCount>(t.root, at);
       model.erase(key_of(&it->node));
       if (before) {
         avl_find_path(t.root, before, item_before, path);
