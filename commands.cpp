@@ -7,7 +7,10 @@
 
 #include <time.h>
 
+#include <algorithm>
+#include <bit>
 #include <cctype>
+#include <cstring>
 
 #include "acl.h"
 #include "evict.h"
@@ -40,11 +43,23 @@ void signal_written_keys(ServerState& server, const CommandSpec& spec, std::span
   for (int i = spec.first_key; i <= last && i < argc; i += step) server.blocking.signal(argv[i]);
 }
 
-void count_error(ServerState& server, Client& client, uint64_t errors_before, WorkerStats* ws) {
-  if (client.writer.errors_written() == errors_before) return;
+[[gnu::noinline]] void count_error_reply(ServerState& server, Client& client, WorkerStats* ws) {
   if (ws) ws->error_replies.fetch_add(1, std::memory_order_relaxed);
   std::lock_guard lock(server.errorstats_mu);
   ++server.errorstats[std::string(client.writer.last_error_prefix())];
+}
+
+// The log's write error as MISCONF, if it still has one; false if it has cleared meanwhile.
+[[gnu::noinline]] bool refuse_on_log_error(Wal& wal, ReplyWriter& out) {
+  std::string disk_error = wal.write_error();
+  if (disk_error.empty()) return false;
+  out.error(std::string(err::kMisconfAof) + disk_error);
+  return true;
+}
+
+// Counts the error reply the command wrote, if it wrote one (INFO stats and errorstats).
+inline void count_error(ServerState& server, Client& client, uint64_t errors_before, WorkerStats* ws) {
+  if (client.writer.errors_written() != errors_before) count_error_reply(server, client, ws);
 }
 
 std::size_t acllog_max_len(const ServerState& server) {
@@ -62,6 +77,109 @@ void Ctx::block_on(std::span<const std::string_view> keys, int64_t deadline_ms) 
   b.deadline_ms = deadline_ms;
   b.keys.assign(keys.begin(), keys.end());
   b.argv.assign(argv.begin(), argv.end());
+}
+
+// ---- CommandIndex ----
+
+namespace {
+
+template <typename T>
+uint64_t load_le(const char* p) {
+  T v;
+  std::memcpy(&v, p, sizeof v);
+  if constexpr (std::endian::native == std::endian::big) {
+    if constexpr (sizeof v == 8) v = __builtin_bswap64(v); else v = __builtin_bswap32(v);
+  }
+  return v;
+}
+
+// Bytes [0, n) of p, n <= 8, little-endian in a zero-padded word, without reading past p + n.
+uint64_t load_upto8(const char* p, std::size_t n) {
+  if (n >= 8) return load_le<uint64_t>(p);
+  if (n >= 4) return load_le<uint32_t>(p) | load_le<uint32_t>(p + n - 4) << (8 * (n - 4));  // overlap agrees
+  if (n == 0) return 0;
+  auto byte = [p](std::size_t i) { return static_cast<uint64_t>(static_cast<unsigned char>(p[i])) << (8 * i); };
+  return byte(0) | byte(n / 2) | byte(n - 1);
+}
+
+// ASCII 'A'-'Z' to lowercase in every byte at once; other bytes, 0x80-0xff included, unchanged.
+uint64_t lower_bytes(uint64_t w) {
+  constexpr uint64_t kOnes = 0x0101010101010101ULL, kHigh = 0x8080808080808080ULL;
+  const uint64_t low7 = w & ~kHigh;
+  const uint64_t at_least_a = low7 + (0x80 - 'A') * kOnes;  // high bit: byte >= 'A'
+  const uint64_t above_z = low7 + (0x80 - 'Z' - 1) * kOnes;  // high bit: byte > 'Z'
+  return w | ((at_least_a & ~above_z & ~w & kHigh) >> 2);    // 0x80 >> 2 = 0x20
+}
+
+}  // namespace
+
+CommandIndex::Key CommandIndex::key_of(std::string_view name) {
+  const char* p = name.data();
+  const std::size_t n = name.size();
+  return {lower_bytes(load_upto8(p, n)), n > 8 ? lower_bytes(load_upto8(p + 8, std::min<std::size_t>(n - 8, 8))) : 0};
+}
+
+std::size_t CommandIndex::home(const Key& k, std::size_t len) const {
+  // A multiply-xor mix; the index is its top bits, which every name byte and the length reach.
+  const uint64_t h = (k.w0 ^ (k.w1 * 0xc2b2ae3d27d4eb4fULL) ^ len) * 0x9e3779b97f4a7c15ULL;
+  return static_cast<std::size_t>(h >> shift_);
+}
+
+std::size_t CommandIndex::slot_of(std::string_view name) const {
+  if (slots_.empty() || name.empty() || name.size() > kMaxName) return kNone;
+  const Key k = key_of(name);
+  const std::size_t mask = slots_.size() - 1;
+  for (std::size_t i = home(k, name.size());; i = (i + 1) & mask) {
+    const Slot& s = slots_[i];
+    if (!s.cmd) return kNone;
+    if (s.w0 != k.w0 || s.w1 != k.w1 || s.name.size() != name.size()) continue;
+    bool same = true;
+    for (std::size_t j = 16; j < name.size() && same; ++j) {
+      char c = name[j];
+      same = (c >= 'A' && c <= 'Z' ? static_cast<char>(c | 0x20) : c) == s.name[j];
+    }
+    if (same) return i;
+  }
+}
+
+const Command* CommandIndex::find(std::string_view name) const {
+  std::size_t i = slot_of(name);
+  return i == kNone ? nullptr : slots_[i].cmd;
+}
+
+bool CommandIndex::insert(std::string_view lower, const Command* cmd) {
+  if (lower.empty() || lower.size() > kMaxName || contains(lower)) return false;
+  if ((used_ + 1) * 4 > slots_.size()) grow();
+  const Key k = key_of(lower);
+  const std::size_t mask = slots_.size() - 1;
+  std::size_t i = home(k, lower.size());
+  while (slots_[i].cmd) i = (i + 1) & mask;
+  slots_[i] = Slot{k.w0, k.w1, lower, cmd};
+  ++used_;
+  return true;
+}
+
+bool CommandIndex::erase(std::string_view name) {
+  std::size_t gone = slot_of(name);
+  if (gone == kNone) return false;
+  // Rare (rename-command, before serving): rebuild without it rather than shift probe runs.
+  std::vector<Slot> old;
+  old.swap(slots_);
+  slots_.assign(old.size(), Slot{});
+  used_ = 0;
+  for (std::size_t i = 0; i < old.size(); ++i)
+    if (old[i].cmd && i != gone) insert(old[i].name, old[i].cmd);
+  return true;
+}
+
+void CommandIndex::grow() {
+  std::vector<Slot> old;
+  old.swap(slots_);
+  slots_.assign(old.empty() ? 16 : old.size() * 2, Slot{});
+  shift_ = 64 - std::countr_zero(slots_.size());
+  used_ = 0;
+  for (const Slot& s : old)
+    if (s.cmd) insert(s.name, s.cmd);
 }
 
 CommandTable::CommandTable() {
@@ -82,50 +200,41 @@ CommandTable::CommandTable() {
       commands_.push_back(std::move(cmd));
     }
   for (Command& cmd : commands_) {
-    index_[cmd.spec->name] = &cmd;
+    index_.insert(cmd.spec->name, &cmd);
     for (Command& sub : cmd.subs) {
       sub.parent = &cmd;
-      cmd.sub_index[sub.spec->name] = &sub;
+      cmd.sub_index.insert(sub.spec->name, &sub);
     }
   }
   original_index_ = index_;
 }
 
 const Command* CommandTable::find_original(std::string_view name) const {
-  char buf[64];
-  auto it = original_index_.find(lowercase(name, buf, sizeof buf));
-  return it == original_index_.end() ? nullptr : it->second;
+  return original_index_.find(name);
 }
 
 std::string CommandTable::rename(std::string_view from, std::string_view to) {
-  char buf[64], tbuf[64];
-  auto it = index_.find(lowercase(from, buf, sizeof buf));
-  if (it == index_.end()) return "No such command in rename-command";
-  const Command* cmd = it->second;
-  index_.erase(it);
+  char tbuf[64];
+  const Command* cmd = index_.find(from);
+  if (!cmd) return "No such command in rename-command";
+  index_.erase(from);
   if (to.empty()) {
     const_cast<Command*>(cmd)->hidden = true;  // points into commands_, which this table owns
     return "";
   }
   std::string_view lower_to = lowercase(to, tbuf, sizeof tbuf);
-  if (lower_to.empty() || index_.count(lower_to)) return "Target command name already exists";
+  if (lower_to.empty() || index_.contains(lower_to)) return "Target command name already exists";
   renamed_.push_back(std::make_unique<std::string>(lower_to));
-  index_[*renamed_.back()] = cmd;
+  index_.insert(*renamed_.back(), cmd);
   return "";
 }
 
 const Command* CommandTable::find(std::string_view name) const {
-  char buf[64];
-  std::string_view lower = lowercase(name, buf, sizeof buf);
-  auto it = index_.find(lower);
-  return it == index_.end() ? nullptr : it->second;
+  return index_.find(name);
 }
 
 const Command* CommandTable::find_sub(const Command& parent, std::string_view sub) const {
-  char buf[64];
-  std::string_view lower = lowercase(sub, buf, sizeof buf);
-  auto it = parent.sub_index.find(lower);
-  return it == parent.sub_index.end() ? nullptr : it->second;
+  return parent.sub_index.find(sub);
 }
 
 namespace {
@@ -172,11 +281,9 @@ void dispatch(ServerState& server, Client& client, std::span<const std::string_v
   }
   const CommandSpec& spec = *cmd->spec;
   const char* reject = nullptr;
-  std::string arity_error, disk_error;
   std::string_view oom_error;
   if (!arity_ok(spec.arity, argv.size()) || !spec.handler) {
-    arity_error = err::wrong_args(cmd->full_name);
-    out.error(arity_error);
+    out.error(err::wrong_args(cmd->full_name));
     reject = "arity";
   } else if (!client.authenticated && !(spec.flags & kCmdNoAuth)) {
     out.error(err::kNoAuth);
@@ -191,8 +298,7 @@ void dispatch(ServerState& server, Client& client, std::span<const std::string_v
     out.error(oom_error);  // maxmemory (evict.h): evicts first, refuses only if that cannot help
     reject = "oom";
   } else if (server.wal && server.wal->failing() && ((spec.flags & kCmdWrite) || cmd->full_name == "ping") &&
-             !(disk_error = server.wal->write_error()).empty()) {
-    out.error(std::string(err::kMisconfAof) + disk_error);  // as Redis, PING too is refused
+             refuse_on_log_error(*server.wal, out)) {  // as Redis, PING too is refused
     reject = "misconf";
   } else if (server.loading.loading.load(std::memory_order_acquire) && !(spec.flags & kCmdLoading)) {
     // acquire: seeing the load finished must also show what the loader set up after it (the log

@@ -13,7 +13,6 @@
 #include <string>
 #include <memory>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "client.h"
@@ -89,16 +88,44 @@ struct CmdStats {
   std::atomic<uint64_t> calls{0}, usec{0}, rejected{0}, failed{0};
 };
 
-// Hashes the lowercase command names the tables are keyed by with the keyspace's hash: every
-// command looks its name up once, and std::hash's byte hash cost more (profiles of pipelined PING).
-// Deliberately not noexcept: libstdc++ then keeps each node's hash code, so a lookup hashes the name
-// once instead of hashing the next node's key too to see where its bucket ends (callgrind of
-// PING_MBULK -P 16: two hash_bytes calls per command, 134 of its 1288 instructions).
-struct CommandNameHash {
-  std::size_t operator()(std::string_view s) const { return hash_bytes(s.data(), s.size()); }
-};
 struct Command;
-using CommandIndex = std::unordered_map<std::string_view, const Command*, CommandNameHash>;
+
+// Lowercase command name -> command: an open-addressed table, a quarter full at most, whose slots
+// hold each name's first 16 bytes as two words. Every command looks its name up once, so this is
+// on every request's path: a lookup is one multiply-and-shift hash of those words and the length,
+// and the words compared in place, with no pointer chased until the hit (names longer than 16 bytes
+// compare their tail too). It replaced a std::unordered_map whose find cost 166 of PING_MBULK's
+// 1050 user-space instructions at -P 16 (callgrind, bench/instructions.sh). Insertion and removal
+// only happen while the table is built and on rename-command, before serving.
+class CommandIndex {
+ public:
+  static constexpr std::size_t kMaxName = 64;  // longer names are never found
+
+  // `lower`: a lowercase name the caller keeps alive. Returns false if it is already there.
+  bool insert(std::string_view lower, const Command* cmd);
+  // Lookups and erase take a name in any case (ASCII letters compare case-insensitively).
+  bool erase(std::string_view name);
+  const Command* find(std::string_view name) const;
+  bool contains(std::string_view name) const { return find(name) != nullptr; }
+
+ private:
+  struct Slot {
+    uint64_t w0 = 0, w1 = 0;  // the name's bytes 0-7 and 8-15, zero-padded
+    std::string_view name;
+    const Command* cmd = nullptr;  // nullptr: empty
+  };
+  struct Key {
+    uint64_t w0, w1;
+  };
+  static constexpr std::size_t kNone = ~std::size_t{0};
+  static Key key_of(std::string_view name);  // bytes 0-15, lowercased
+  std::size_t slot_of(std::string_view name) const;  // or kNone
+  std::size_t home(const Key& k, std::size_t len) const;
+  void grow();
+  std::vector<Slot> slots_;  // a power of two in size, or empty
+  int shift_ = 64;           // 64 - log2(slots_.size())
+  std::size_t used_ = 0;
+};
 
 // A resolved table row: the spec, its position for statistics, its full name ("config|get").
 struct Command {

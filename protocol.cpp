@@ -154,7 +154,8 @@ bool split_into(std::string_view line, std::vector<std::string>* out, std::size_
 // The common well-formed line, `type` + canonical digits + '\r' + one more byte, read in one pass.
 // Anything else (a sign, a leading zero, 19+ digits, a missing byte) returns false and goes the
 // general way, which reproduces Redis exactly; on such lines both agree by construction.
-bool quick_length(const char* data, std::size_t len, std::size_t start, char type, int64_t* n, std::size_t* cr) {
+[[gnu::always_inline]] inline bool quick_length(const char* data, std::size_t len, std::size_t start, char type,
+                                                int64_t* n, std::size_t* cr) {
   std::size_t i = start + 1;
   if (i >= len || data[start] != type) return false;
   uint64_t v = 0;
@@ -454,8 +455,38 @@ RequestParser::Step RequestParser::read_bulk_len(const char* data, std::size_t l
   return Step::kDone;
 }
 
+// The common case in one pass: a whole command at the start of the buffer whose length lines all
+// take quick_length()'s form and pass every limit. It produces exactly what the step-by-step parse
+// below would for the same bytes, and changes no progress state; anything else (an incomplete
+// command, an error to report, an unusual length line) returns false with argv_ empty, and the
+// step-by-step parse starts over from the first byte. Worth about a third of the parse's
+// instructions on small commands (callgrind, PING_MBULK -P 16).
+bool RequestParser::parse_whole(const char* data, std::size_t len, const ParserLimits& limits,
+                                std::size_t* consumed) {
+  int64_t n = 0, b = 0;
+  std::size_t cr = 0;
+  if (!quick_length(data, len, 0, '*', &n, &cr) || n <= 0 || n > INT_MAX) return false;
+  if (n > kUnauthMaxArgs && !limits.authenticated) return false;
+  std::size_t pos = cr + 2;
+  for (int64_t i = 0; i < n; ++i) {
+    if (!quick_length(data, len, pos, '$', &b, &cr) || b > limits.max_bulk_len ||
+        (b > kUnauthMaxBulk && !limits.authenticated) || len - (cr + 2) < static_cast<std::size_t>(b) + 2) {
+      argv_.clear();
+      return false;
+    }
+    argv_.emplace_back(data + cr + 2, static_cast<std::size_t>(b));
+    pos = cr + 2 + static_cast<std::size_t>(b) + 2;
+  }
+  *consumed = pos;
+  return true;
+}
+
 ParseStatus RequestParser::parse_multibulk(const char* data, std::size_t len, const ParserLimits& limits,
                                            std::size_t* consumed) {
+  if (expected_args_ < 0 && parse_whole(data, len, limits, consumed)) {
+    scan_ = 0;  // a count line that came in pieces left it inside this command
+    return ParseStatus::kCommand;
+  }
   if (expected_args_ < 0) {
     Step s = read_count(data, len, limits);
     if (s != Step::kDone) return s == Step::kError ? ParseStatus::kError : ParseStatus::kNeedMore;
@@ -550,13 +581,6 @@ void ReplyWriter::header(char type, int64_t n) {
   buf[l++] = '\r';
   buf[l++] = '\n';
   out_->append(buf, l);
-}
-
-void ReplyWriter::simple(std::string_view s) {
-  out_->ensure_tail(s.size() + 3);
-  out_->push_back('+');
-  out_->append(s);
-  out_->append("\r\n", 2);
 }
 
 void ReplyWriter::error(std::string_view s) {

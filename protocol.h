@@ -62,6 +62,7 @@ class RequestParser {
   enum class Step { kDone, kNeedMore, kError };
 
   ParseStatus parse_inline(const char* data, std::size_t len, const ParserLimits& limits, std::size_t* consumed);
+  bool parse_whole(const char* data, std::size_t len, const ParserLimits& limits, std::size_t* consumed);
   ParseStatus parse_multibulk(const char* data, std::size_t len, const ParserLimits& limits, std::size_t* consumed);
   Step read_count(const char* data, std::size_t len, const ParserLimits& limits);
   Step read_bulk_len(const char* data, std::size_t len, const ParserLimits& limits);
@@ -117,7 +118,15 @@ class ReplyWriter {
   int resp() const { return resp_; }
   Buffer* buffer() { return out_; }
 
-  void simple(std::string_view s);         // +s
+  void simple(std::string_view s) {  // +s; inline, so a literal's copy is a fixed-size store
+    out_->ensure_tail(s.size() + 3);
+    char* t = out_->tail();
+    t[0] = '+';
+    std::memcpy(t + 1, s.data(), s.size());
+    t[s.size() + 1] = '\r';
+    t[s.size() + 2] = '\n';
+    out_->commit(s.size() + 3);
+  }
   void ok() { raw("+OK\r\n"); }
   void error(std::string_view s);          // -s   (s holds the prefix: "ERR ...", "WRONGTYPE ...")
   void integer(int64_t v);                 // :v

@@ -189,6 +189,21 @@ TEST(ParserTest, NeedsTheByteAfterCr) {
   EXPECT_EQ(c.pending(), 0u);
 }
 
+// A count line that arrived in pieces leaves the line scan's position behind; when the rest of that
+// command then comes whole (and takes the one-pass parse), the next request's scan starts afresh.
+TEST(ParserTest, SplitCountLineLeavesNoScanBehind) {
+  Conn c;
+  c.feed("*10");
+  std::string rest = "\r\n";
+  for (int i = 0; i < 10; ++i) rest += "$1\r\nx\r\n";
+  c.feed(rest);
+  c.feed("A\n");
+  ASSERT_EQ(c.events().size(), 2u);
+  EXPECT_EQ(c.events()[0], command(std::vector<std::string>(10, "x")));
+  EXPECT_EQ(c.events()[1], command({"A"}));
+  EXPECT_EQ(c.pending(), 0u);
+}
+
 TEST(ParserTest, NulHidesTheLineEnd) {
   // Redis finds line ends with strchr(), which stops at a NUL: such a line never completes.
   Conn c;
@@ -405,6 +420,49 @@ TEST(ParserTest, RandomPipelinesAgreeHoweverFed) {
     SCOPED_TRACE(round);
     expect_events(stream, want);
   }
+}
+
+// A whole command in the buffer takes the one-pass parse (parse_whole); fed a byte at a time, the
+// same bytes take the step-by-step one. Frames with odd length lines, short or long bulks and
+// limits hit on either side must come out identical: commands, errors and all.
+TEST(ParserTest, OnePassAndStepwiseAgreeOnMalformedFrames) {
+  std::mt19937 rng(3);
+  const std::vector<std::string> kOddNumbers = {"0", "00", "01", "-1", "+3", " 3", "3 ", "", "x", "1x",
+                                                "99999999999999999", "999999999999999999", "9999999999999999999",
+                                                "2147483648", "11", "10", "16384", "16385"};
+  bool odd = false;  // this frame gets odd bytes: a few of its lines, at random
+  auto oops = [&](unsigned one_in) { return odd && rng() % one_in == 0; };
+  auto number = [&](std::size_t real) {
+    return oops(8) ? kOddNumbers[rng() % kOddNumbers.size()] : std::to_string(real);
+  };
+  auto line_end = [&] { return oops(20) ? (rng() % 2 ? "\rX"s : "\n"s) : "\r\n"s; };
+  std::size_t commands = 0, errors = 0;
+  for (int round = 0; round < 3000; ++round) {
+    std::string stream;
+    int frames = 1 + static_cast<int>(rng() % 4);
+    for (int f = 0; f < frames; ++f) {
+      odd = rng() % 3 == 0;
+      std::vector<std::string> args(1 + rng() % 12);
+      for (auto& a : args) a = std::string(rng() % 4 == 0 ? rng() % 40 : rng() % 6, 'v');
+      if (rng() % 40 == 0) args.back().assign(16384 + rng() % 2, 'b');  // at and past the unauthenticated limit
+      stream += "*" + number(args.size()) + line_end();
+      for (const auto& a : args) {
+        std::string body = a;
+        if (oops(25)) body += "w";                         // longer than declared
+        if (oops(25) && !body.empty()) body.pop_back();    // shorter
+        stream += (oops(50) ? "%" : "$") + number(a.size()) + line_end() + body + line_end();
+      }
+    }
+    ParserLimits limits;
+    limits.authenticated = rng() % 3 != 0;
+    if (rng() % 3 == 0) limits.max_bulk_len = static_cast<int64_t>(rng() % 20);
+    SCOPED_TRACE(round);
+    std::vector<Event> whole = feed_whole(stream, limits);
+    EXPECT_EQ(whole, feed_bytes(stream, limits)) << stream;
+    for (const Event& e : whole) (e.status == ParseStatus::kError ? errors : commands) += 1;
+  }
+  EXPECT_GT(commands, 2500u);  // the mix holds plenty of both (3397 and 1962 with this seed)
+  EXPECT_GT(errors, 1000u);
 }
 
 TEST(ParserTest, HugeCommandInTinyFragmentsIsLinear) {
