@@ -397,6 +397,23 @@ std::size_t Keyspace::active_expire(uint32_t index, int64_t now, std::size_t bud
 
 // ---- Txn ----
 
+namespace {
+struct OfferedHash {
+  const char* data = nullptr;  // nullptr: no offer
+  std::size_t size = 0;
+  uint64_t hash = 0;
+};
+thread_local OfferedHash t_offered;
+
+uint64_t key_hash(std::string_view key) {
+  if (key.data() == t_offered.data && key.size() == t_offered.size && t_offered.data) return t_offered.hash;
+  return hash_bytes(key.data(), key.size());
+}
+}  // namespace
+
+KeyHashOffer::KeyHashOffer(std::string_view key, uint64_t hash) { t_offered = {key.data(), key.size(), hash}; }
+KeyHashOffer::~KeyHashOffer() { t_offered = {}; }
+
 Txn::Txn(Keyspace& ks, int db, std::span<const std::string_view> keys) : Txn(ks, db, keys, {}) {}
 
 Txn::Txn(Keyspace& ks, int db, std::span<const std::string_view> keys, std::string_view single)
@@ -419,12 +436,16 @@ Txn::Txn(Keyspace& ks, int db, std::span<const std::string_view> keys, std::stri
     }
   }
   for (std::size_t i = 0; i < keys.size(); ++i) {
-    uint64_t h = hash_bytes(keys[i].data(), keys[i].size());
+    uint64_t h = key_hash(keys[i]);
     slots_[i] = {h, ks.shard_of(h)};
     locked_[i] = slots_[i].shard;
   }
-  std::sort(locked_, locked_ + keys.size());
-  locked_count_ = static_cast<std::size_t>(std::unique(locked_, locked_ + keys.size()) - locked_);
+  if (keys.size() > 1) {
+    std::sort(locked_, locked_ + keys.size());
+    locked_count_ = static_cast<std::size_t>(std::unique(locked_, locked_ + keys.size()) - locked_);
+  } else {
+    locked_count_ = 1;
+  }
   for (std::size_t i = 0; i < locked_count_; ++i) ks.shard(locked_[i]).mu.lock();
 }
 

@@ -289,6 +289,18 @@ class CommandTimeScope {
 // The 24-bit LRU clock: seconds since the epoch, wrapped.
 uint32_t lru_clock();
 
+// A key's hash computed ahead of its command (the worker hashes a pipelined batch's keys to prefetch
+// them), offered to the Txns of that command: one whose key is this very view (the same bytes at the
+// same address) takes the hash instead of hashing the key again. Per thread; the offer holds until
+// withdrawn, which its maker does as soon as the command has run, while the bytes are unchanged.
+class KeyHashOffer {
+ public:
+  KeyHashOffer(std::string_view key, uint64_t hash);
+  ~KeyHashOffer();
+  KeyHashOffer(const KeyHashOffer&) = delete;
+  KeyHashOffer& operator=(const KeyHashOffer&) = delete;
+};
+
 // A command's locked view of the keyspace: the shards of its keys, locked in ascending order for
 // the Txn's lifetime, and a single "now" for every expiry decision it makes.
 //

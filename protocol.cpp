@@ -462,28 +462,44 @@ RequestParser::Step RequestParser::read_bulk_len(const char* data, std::size_t l
 // step-by-step parse starts over from the first byte. Worth about a third of the parse's
 // instructions on small commands (callgrind, PING_MBULK -P 16).
 bool RequestParser::parse_whole(const char* data, std::size_t len, const ParserLimits& limits,
-                                std::size_t* consumed) {
+                                std::size_t* consumed, std::vector<std::string_view>* out) {
   int64_t n = 0, b = 0;
   std::size_t cr = 0;
   if (!quick_length(data, len, 0, '*', &n, &cr) || n <= 0 || n > INT_MAX) return false;
   if (n > kUnauthMaxArgs && !limits.authenticated) return false;
+  const std::size_t had = out->size();
   std::size_t pos = cr + 2;
   for (int64_t i = 0; i < n; ++i) {
     if (!quick_length(data, len, pos, '$', &b, &cr) || b > limits.max_bulk_len ||
         (b > kUnauthMaxBulk && !limits.authenticated) || len - (cr + 2) < static_cast<std::size_t>(b) + 2) {
-      argv_.clear();
+      out->resize(had);
       return false;
     }
-    argv_.emplace_back(data + cr + 2, static_cast<std::size_t>(b));
+    out->emplace_back(data + cr + 2, static_cast<std::size_t>(b));
     pos = cr + 2 + static_cast<std::size_t>(b) + 2;
   }
   *consumed = pos;
   return true;
 }
 
+std::size_t RequestParser::parse_ahead(const char* data, std::size_t len, const ParserLimits& limits,
+                                      std::size_t max, std::vector<std::string_view>* args, std::size_t* arg_ends,
+                                      std::size_t* ends) {
+  if (expected_args_ >= 0) return 0;  // a command is part read: parse() goes on with it
+  std::size_t taken = 0, pos = 0, consumed = 0;
+  while (taken < max && pos < len && data[pos] == '*' &&
+         parse_whole(data + pos, len - pos, limits, &consumed, args)) {
+    pos += consumed;
+    arg_ends[taken] = args->size();
+    ends[taken++] = pos;
+  }
+  if (taken) scan_ = 0;  // as in parse_multibulk: the first command may be one whose count line came in pieces
+  return taken;
+}
+
 ParseStatus RequestParser::parse_multibulk(const char* data, std::size_t len, const ParserLimits& limits,
                                            std::size_t* consumed) {
-  if (expected_args_ < 0 && parse_whole(data, len, limits, consumed)) {
+  if (expected_args_ < 0 && parse_whole(data, len, limits, consumed, &argv_)) {
     scan_ = 0;  // a count line that came in pieces left it inside this command
     return ParseStatus::kCommand;
   }

@@ -57,12 +57,22 @@ class RequestParser {
 
   void reset();
 
+  // For a worker running a pipelined batch: whole multibulk commands at the start of [data, data+len),
+  // each exactly as parse() would return it, taken while this parser holds no partial command.
+  // Appends each command's arguments to *args, and stores where its arguments end in *args and where
+  // its bytes end in `ends` (offsets from data); stops after `max` commands or at the first one the
+  // one-pass parse declines (incomplete, malformed, past a limit, inline), which parse() then takes.
+  // Returns how many it took. The views stay valid while the bytes do.
+  std::size_t parse_ahead(const char* data, std::size_t len, const ParserLimits& limits, std::size_t max,
+                          std::vector<std::string_view>* args, std::size_t* arg_ends, std::size_t* ends);
+
  private:
   // Outcome of one step of a multibulk parse (a length line).
   enum class Step { kDone, kNeedMore, kError };
 
   ParseStatus parse_inline(const char* data, std::size_t len, const ParserLimits& limits, std::size_t* consumed);
-  bool parse_whole(const char* data, std::size_t len, const ParserLimits& limits, std::size_t* consumed);
+  bool parse_whole(const char* data, std::size_t len, const ParserLimits& limits, std::size_t* consumed,
+                   std::vector<std::string_view>* out);
   ParseStatus parse_multibulk(const char* data, std::size_t len, const ParserLimits& limits, std::size_t* consumed);
   Step read_count(const char* data, std::size_t len, const ParserLimits& limits);
   Step read_bulk_len(const char* data, std::size_t len, const ParserLimits& limits);

@@ -379,39 +379,92 @@ void Worker::release_durable() {
   }
 }
 
+// Runs the commands at the start of [data, data + len) for `c`; returns how many bytes they took.
+// Up to kPrefetchBatch whole multibulk commands are parsed ahead at a time (RequestParser::
+// parse_ahead), their keys prefetched together, and then run one by one exactly as if each had just
+// been parsed: the checks between commands are the same, and a command that changes what the parse
+// depends on (AUTH, RESET, CONFIG SET proto-max-bulk-len) ends the batch, the rest being parsed again.
+// Anything parse_ahead declines (a partial command, inline requests, odd length lines) goes through
+// parse() one command at a time.
 std::size_t Worker::run_commands(Client& c, const char* data, std::size_t len) {
   std::size_t pos = 0;
   CmdStats* cmd_stats = stats_.cmd.data();
   const auto [soft, hard] = output_thresholds(state_.config);
-  std::size_t ran = 0;
   ChainedCommandClock clock;  // back to back: each command starts when the one before it ended
+  // The batch: commands [next, count) not yet run; command i's arguments are args[arg_ends[i-1],
+  // arg_ends[i]) and its bytes end at ends[i] (from data). Taken from the member so that its capacity
+  // is kept, and so that a nested call (none today) could not clobber it.
+  std::vector<std::string_view> args;
+  args.swap(batch_args_);
+  std::size_t arg_ends[kPrefetchBatch], ends[kPrefetchBatch], key_of[kPrefetchBatch];
+  std::string_view keys[kPrefetchBatch];
+  uint64_t hashes[kPrefetchBatch];
+  std::size_t next = 0, count = 0, prefetched = 0;
+  ParserLimits batch_limits;
   while (pos < len && !c.blocked && !c.close_after_reply && !c.kill_requested.load(std::memory_order_relaxed)) {
     if (c.out.size() >= soft) {  // the rest waits until the client has read its replies
       c.read_paused = true;
       break;
     }
-    if (ran++ % kPrefetchBatch == 0) {
-      if (c.prefetch_idle > 0) --c.prefetch_idle;
-      else if (prefetch_keys(*state_.keyspace, c.db.load(std::memory_order_relaxed), data + pos, len - pos) == 0)
-        c.prefetch_idle = kPrefetchIdleBatches;
-    }
     ParserLimits limits;
     limits.max_bulk_len = state_.config.proto_max_bulk_len.load(std::memory_order_relaxed);
     limits.authenticated = c.authenticated;
-    std::size_t consumed = 0;
-    ParseStatus st = c.parser.parse(data + pos, len - pos, limits, &consumed);
-    if (st == ParseStatus::kNeedMore) break;
-    if (st == ParseStatus::kError) {
-      c.writer.error(c.parser.error());
-      c.close_after_reply = true;
-      log_line(LogLevel::kVerbose, "Protocol error from client " + c.addr + ": " + std::string(c.parser.error()));
-      return len;
+    if (next < count &&
+        (limits.authenticated != batch_limits.authenticated || limits.max_bulk_len != batch_limits.max_bulk_len))
+      next = count = 0;  // parsed under other limits: parse the rest again
+    if (next == count) {
+      args.clear();
+      next = count = prefetched = 0;
+      count = c.parser.parse_ahead(data + pos, len - pos, limits, kPrefetchBatch, &args, arg_ends, ends);
+      batch_limits = limits;
+      for (std::size_t i = 0; i < count; ++i) ends[i] += pos;
+      if (count > 0) {
+        if (c.prefetch_idle > 0) {
+          --c.prefetch_idle;
+        } else {
+          std::size_t n = 0;
+          for (std::size_t i = 0; i < count; ++i) {  // requests with no argument (PING, EXEC...) have no key
+            const std::size_t first = i ? arg_ends[i - 1] : 0;
+            key_of[i] = arg_ends[i] - first >= 2 ? n : kPrefetchBatch;
+            if (key_of[i] != kPrefetchBatch) keys[n++] = args[first + 1];
+          }
+          prefetched = prefetch_keys(*state_.keyspace, c.db.load(std::memory_order_relaxed), keys, n, hashes);
+          if (prefetched == 0) c.prefetch_idle = kPrefetchIdleBatches;
+        }
+      }
     }
-    if (st == ParseStatus::kCommand) dispatch(state_, c, c.parser.argv(), cmd_stats);
+    std::size_t consumed = 0;
+    if (next < count) {
+      const std::size_t first = next ? arg_ends[next - 1] : 0;
+      std::span<const std::string_view> argv(args.data() + first, arg_ends[next] - first);
+      consumed = ends[next] - pos;
+      if (prefetched && key_of[next] != kPrefetchBatch) {
+        KeyHashOffer offer(keys[key_of[next]], hashes[key_of[next]]);
+        dispatch(state_, c, argv, cmd_stats);
+      } else {
+        dispatch(state_, c, argv, cmd_stats);
+      }
+      ++next;
+    } else {
+      std::size_t consumed_here = 0;
+      ParseStatus st = c.parser.parse(data + pos, len - pos, limits, &consumed_here);
+      if (st == ParseStatus::kNeedMore) break;
+      if (st == ParseStatus::kError) {
+        c.writer.error(c.parser.error());
+        c.close_after_reply = true;
+        log_line(LogLevel::kVerbose, "Protocol error from client " + c.addr + ": " + std::string(c.parser.error()));
+        pos = len;
+        break;
+      }
+      if (st == ParseStatus::kCommand) dispatch(state_, c, c.parser.argv(), cmd_stats);
+      consumed = consumed_here;
+    }
     pos += consumed;
     if (c.block.requested) park(c);
     if (c.out.size() >= hard) break;  // finish_batch closes it
   }
+  args.clear();
+  args.swap(batch_args_);
   return pos;
 }
 

@@ -10,6 +10,7 @@
 #include <memory>
 #include <mutex>
 #include <stop_token>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -99,6 +100,7 @@ class Worker {
   std::vector<Client*> reply_pending_;  // see send_pending_replies(); drained before graveyard_ is cleared
   std::vector<Client*> tls_pending_;  // see run_tls_pending(); drained before graveyard_ is cleared
   std::unique_ptr<char[]> scratch_;
+  std::vector<std::string_view> batch_args_;  // run_commands' batch parsed ahead; its capacity, kept
   WorkerStats& stats_;
   std::mutex ready_mu_;  // guards ready_
   std::vector<std::pair<Client*, uint64_t>> ready_;  // blocked clients whose keys were written

@@ -478,6 +478,17 @@ TEST_F(AuthTest, UnauthenticatedProtocolLimits) {
   ExpectRaw(d, Resp({"DEL", "a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k"}), ":0\r\n");
 }
 
+// The same limits when AUTH and RESET come in one write with the commands after them: the worker
+// parses a pipelined batch ahead, so a command that changes the client's authentication must change
+// the limits the rest of the batch is parsed under.
+TEST_F(AuthTest, UnauthenticatedLimitsFollowAuthWithinAPipeline) {
+  RawConn conn(port());
+  const std::string del12 = Resp({"DEL", "a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k"});
+  ExpectRaw(conn, Resp({"AUTH", "secret"}) + del12 + Resp({"PING"}), "+OK\r\n:0\r\n+PONG\r\n");
+  ExpectRawThenClose(conn, Resp({"PING"}) + Resp({"RESET"}) + del12,
+                     "+PONG\r\n+RESET\r\n-ERR Protocol error: unauthenticated multibulk length\r\n");
+}
+
 TEST(MaxClientsTest, ExtraConnectionGetsErrorAndClose) {
   auto server = StartServer({"--maxclients", "5"});
   ASSERT_TRUE(server);

@@ -1,5 +1,5 @@
-// Key prefetching for pipelined batches (prefetch.h): finding each request's first argument, and
-// prefetching against a live keyspace and a hash table through a resize.
+// Key prefetching for pipelined batches (prefetch.h): hashing and prefetching against a live keyspace
+// and a hash table through a resize, and the hash a Txn takes from the prefetch (KeyHashOffer).
 #include "prefetch.h"
 
 #include <gtest/gtest.h>
@@ -14,91 +14,73 @@
 namespace tally {
 namespace {
 
-std::vector<std::string> args_of(std::string_view buf, std::size_t max = kPrefetchBatch) {
-  std::vector<std::string_view> out(max);
-  std::size_t n = first_args(buf.data(), buf.size(), out.data(), max);
-  return {out.begin(), out.begin() + static_cast<std::ptrdiff_t>(n)};
-}
-
-TEST(FirstArgsTest, TakesTheFirstArgumentOfEachCompleteRequest) {
-  EXPECT_EQ(args_of("*2\r\n$3\r\nGET\r\n$3\r\nfoo\r\n*3\r\n$3\r\nSET\r\n$4\r\nbar\n\r\n$1\r\nv\r\n"),
-            (std::vector<std::string>{"foo", "bar\n"}));
-  EXPECT_EQ(args_of("*1\r\n$4\r\nPING\r\n*2\r\n$3\r\nGET\r\n$0\r\n\r\n"), (std::vector<std::string>{"", ""}))
-      << "no argument, then an empty one";
-}
-
-TEST(FirstArgsTest, StopsAtAnIncompleteOrNonMultibulkRequest) {
-  const std::string one = "*2\r\n$3\r\nGET\r\n$3\r\nfoo\r\n";
-  EXPECT_EQ(args_of(one + "*2\r\n$3\r\nGET\r\n$3\r\nfo"), std::vector<std::string>{"foo"}) << "partial bulk";
-  EXPECT_EQ(args_of(one + "*2\r\n$3\r\nGET\r\n$3"), std::vector<std::string>{"foo"}) << "partial length";
-  EXPECT_EQ(args_of(one + "GET foo\r\n" + one), std::vector<std::string>{"foo"}) << "inline request";
-  EXPECT_TRUE(args_of("*0\r\n" + one).empty()) << "empty multibulk";
-  EXPECT_TRUE(args_of("*-1\r\n" + one).empty());
-  EXPECT_TRUE(args_of("*2\r\n$-1\r\n").empty());
-  EXPECT_TRUE(args_of("*2\r\n$99999999999999\r\n").empty()) << "a length past any limit";
-  EXPECT_TRUE(args_of("*2\r\n$3x\r\nGET\r\n").empty());
-  EXPECT_TRUE(args_of("*2\r\n$3\r\nGETxx").empty()) << "bulk not followed by CRLF room";
-  EXPECT_TRUE(args_of("").empty());
-  EXPECT_TRUE(args_of("*999999\r\n$1\r\na\r\n").empty()) << "more arguments announced than sent";
-  std::string wide = "*65\r\n";
-  for (int i = 0; i < 65; ++i) wide += "$1\r\nx\r\n";
-  EXPECT_TRUE(args_of(wide + one).empty()) << "over 64 arguments: not scanned";
-  std::string sixty_four = "*64\r\n";
-  for (int i = 0; i < 64; ++i) sixty_four += "$1\r\n" + std::string(1, static_cast<char>('a' + i % 26)) + "\r\n";
-  EXPECT_EQ(args_of(sixty_four + one), (std::vector<std::string>{"b", "foo"}));
-}
-
-TEST(FirstArgsTest, TakesAtMostMaxRequests) {
-  std::string buf;
-  for (int i = 0; i < 40; ++i) buf += "*2\r\n$3\r\nGET\r\n$2\r\nk" + std::to_string(i % 10) + "\r\n";
-  EXPECT_EQ(args_of(buf).size(), kPrefetchBatch);
-  EXPECT_EQ(args_of(buf, 3), (std::vector<std::string>{"k0", "k1", "k2"}));
-}
-
-// The lengths are read up to 12 digits, and a header needs its digits and CRLF whole.
-TEST(FirstArgsTest, LengthsAtTheirLimits) {
-  EXPECT_EQ(args_of("*2\r\n$3\r\nGET\r\n$000000000003\r\nfoo\r\n"), std::vector<std::string>{"foo"}) << "12 digits";
-  EXPECT_TRUE(args_of("*2\r\n$3\r\nGET\r\n$0000000000003\r\nfoo\r\n").empty()) << "13 digits";
-  EXPECT_TRUE(args_of("*2\r").empty());
-  EXPECT_TRUE(args_of("*\r\n").empty()) << "no digits";
-  EXPECT_TRUE(args_of("*2\r\r$3\r\nGET\r\n$3\r\nfoo\r\n").empty()) << "CR not followed by LF";
-}
-
 // prefetch_keys says how many keys it prefetched: none for fewer than two (the worker then leaves the
-// connection's next batches unscanned for a while).
-TEST(PrefetchKeysTest, CountsTheKeysItPrefetched) {
+// connection's next batches alone for a while), and hashes each as the keyspace does.
+TEST(PrefetchKeysTest, CountsAndHashesTheKeysItPrefetched) {
   Keyspace ks(16, 8);
-  const std::string get = "*2\r\n$3\r\nGET\r\n$3\r\nfoo\r\n", ping = "*1\r\n$4\r\nPING\r\n";
-  EXPECT_EQ(prefetch_keys(ks, 0, get.data(), get.size()), 0u) << "one key";
-  std::string pings;
-  for (int i = 0; i < 16; ++i) pings += ping;
-  EXPECT_EQ(prefetch_keys(ks, 0, pings.data(), pings.size()), 0u) << "no keys";
-  std::string mixed = ping + get + ping + get + get;
-  EXPECT_EQ(prefetch_keys(ks, 0, mixed.data(), mixed.size()), 3u);
-  std::string many;
-  for (int i = 0; i < 40; ++i) many += get;
-  EXPECT_EQ(prefetch_keys(ks, 0, many.data(), many.size()), kPrefetchBatch);
+  const std::string_view keys[] = {"foo", "", "bar", "a longer key than the others"};
+  uint64_t hashes[kPrefetchBatch] = {};
+  EXPECT_EQ(prefetch_keys(ks, 0, keys, 0, hashes), 0u);
+  EXPECT_EQ(prefetch_keys(ks, 0, keys, 1, hashes), 0u) << "one key";
+  EXPECT_EQ(hashes[0], 0u) << "not hashed either";
+  EXPECT_EQ(prefetch_keys(ks, 0, keys, 4, hashes), 4u);
+  for (std::size_t i = 0; i < 4; ++i) EXPECT_EQ(hashes[i], hash_bytes(keys[i].data(), keys[i].size()));
 }
 
 // Prefetching reads the keyspace without locks: run it over keys present and absent, in a database
 // other than 0, while the tables grow, and check that nothing it touches changes.
 TEST(PrefetchKeysTest, LeavesTheKeyspaceAsItWas) {
   Keyspace ks(16, 8);
-  std::string batch;
+  std::vector<std::string> names;
+  uint64_t hashes[kPrefetchBatch];
   for (int i = 0; i < 2000; ++i) {
-    const std::string key = "key:" + std::to_string(i);
-    batch += "*2\r\n$3\r\nGET\r\n$" + std::to_string(key.size()) + "\r\n" + key + "\r\n";
+    names.push_back("key:" + std::to_string(i));
     {
-      std::string_view k = key;
+      std::string_view k = names.back();
       Txn txn(ks, 3, std::span<const std::string_view>(&k, 1));
       txn.set_string(0, "v");
     }
-    prefetch_keys(ks, 3, batch.data() + (batch.size() > 600 ? batch.size() - 600 : 0),
-                  std::min<std::size_t>(batch.size(), 600));
-    prefetch_keys(ks, 0, batch.data(), batch.size());
+    std::string_view batch[kPrefetchBatch];
+    const std::size_t n = std::min<std::size_t>(names.size(), kPrefetchBatch);
+    for (std::size_t j = 0; j < n; ++j) batch[j] = names[names.size() - 1 - j];  // present keys
+    prefetch_keys(ks, 3, batch, n, hashes);
+    for (std::size_t j = 0; j < n; ++j) batch[j] = names[j];  // absent from database 0
+    prefetch_keys(ks, 0, batch, n, hashes);
   }
   EXPECT_EQ(ks.dbsize(3), 2000u);
   EXPECT_EQ(ks.dbsize(0), 0u);
+}
+
+// A hash offered for a key is taken by a Txn over that very view, and only by one: the same bytes
+// elsewhere, or a view of other length at the same address, hash for themselves. A (deliberately)
+// wrong offer shows which one was taken.
+TEST(KeyHashOfferTest, TakenOnlyForTheSameView) {
+  Keyspace ks(16, 8);
+  const std::string buf = "alphabeta", copy = "alpha";
+  const std::string_view alpha(buf.data(), 5);
+  {
+    std::string_view k = alpha;
+    Txn txn(ks, 0, std::span<const std::string_view>(&k, 1));
+    txn.set_string(0, "1");
+  }
+  auto found = [&](std::string_view key) {
+    Txn txn(ks, 0, std::span<const std::string_view>(&key, 1));
+    return txn.peek(0) != nullptr;
+  };
+  const uint64_t wrong = hash_bytes("zzz", 3);  // names another shard and bucket
+  ASSERT_NE(ks.shard_of(wrong), ks.shard_of(hash_bytes("alpha", 5)));
+  {
+    KeyHashOffer offer(alpha, hash_bytes(alpha.data(), alpha.size()));
+    EXPECT_TRUE(found(alpha));
+    EXPECT_TRUE(found(copy));
+  }
+  {
+    KeyHashOffer offer(alpha, wrong);
+    EXPECT_FALSE(found(alpha)) << "the offer was taken";
+    EXPECT_TRUE(found(copy)) << "other bytes hash for themselves";
+    EXPECT_FALSE(found(std::string_view(buf.data(), 9))) << "absent either way";
+  }
+  EXPECT_TRUE(found(alpha)) << "withdrawn with its scope";
 }
 
 // The hints follow the bucket array through growth, release_all and moves: bucket k's hint is k

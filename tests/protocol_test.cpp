@@ -465,6 +465,89 @@ TEST(ParserTest, OnePassAndStepwiseAgreeOnMalformedFrames) {
   EXPECT_GT(errors, 1000u);
 }
 
+// What parse_ahead took, as parse() events, with the byte offsets where each command ended.
+std::vector<Event> ahead(RequestParser& p, std::string_view s, std::size_t max, std::vector<std::size_t>* ends_out,
+                         ParserLimits limits = {}) {
+  std::vector<std::string_view> args = {"left", "alone"};  // appended to, never replaced
+  std::size_t arg_ends[64], ends[64];
+  std::size_t n = p.parse_ahead(s.data(), s.size(), limits, max, &args, arg_ends, ends);
+  EXPECT_EQ(args[0], "left");
+  std::vector<Event> out;
+  std::size_t from = 2;
+  for (std::size_t i = 0; i < n; ++i) {
+    std::vector<std::string> argv;
+    for (std::size_t a = from; a < arg_ends[i] + 0; ++a) argv.emplace_back(args[a]);
+    from = arg_ends[i];
+    out.push_back(command(argv));
+    if (ends_out) ends_out->push_back(ends[i]);
+  }
+  EXPECT_EQ(from, args.size());
+  return out;
+}
+
+TEST(ParserTest, ParseAheadTakesWholeCommandsUpToTheFirstItDeclines) {
+  RequestParser p;
+  const std::string get = mbulk({"GET", "foo"}), set = mbulk({"SET", "k", ""});
+  std::vector<std::size_t> ends;
+  EXPECT_EQ(ahead(p, get + set + get + "*2\r\n$3\r\nGET\r\n$3\r\nfo", 16, &ends),
+            (std::vector<Event>{command({"GET", "foo"}), command({"SET", "k", ""}), command({"GET", "foo"})}));
+  EXPECT_EQ(ends, (std::vector<std::size_t>{get.size(), get.size() + set.size(), 2 * get.size() + set.size()}));
+  EXPECT_EQ(ahead(p, get + "GET foo\r\n" + get, 16, nullptr).size(), 1u) << "stops at an inline request";
+  EXPECT_EQ(ahead(p, get + "*0\r\n" + get, 16, nullptr).size(), 1u) << "and at an empty one";
+  EXPECT_EQ(ahead(p, get + "*1\r\n$04\r\nPING\r\n", 16, nullptr).size(), 1u) << "and at an odd length line";
+  EXPECT_EQ(ahead(p, get + get + get, 2, nullptr).size(), 2u) << "at most max";
+  EXPECT_TRUE(ahead(p, "", 16, nullptr).empty());
+  ParserLimits unauth;
+  unauth.authenticated = false;
+  std::string eleven = mbulk(std::vector<std::string>(11, "x"));
+  EXPECT_EQ(ahead(p, get + eleven, 16, nullptr, unauth).size(), 1u) << "and at a limit";
+  EXPECT_EQ(ahead(p, get + eleven, 16, nullptr).size(), 2u);
+  // Holding part of a command, the parser takes nothing ahead: parse() must finish that one first.
+  std::size_t consumed = 0;
+  ASSERT_EQ(p.parse("*2\r\n$3\r\nGET\r\n", 13, {}, &consumed), ParseStatus::kNeedMore);
+  EXPECT_TRUE(ahead(p, get + get, 16, nullptr).empty());
+}
+
+// On any stream, what parse_ahead takes is what parse() returns first, command for command and byte
+// for byte.
+TEST(ParserTest, ParseAheadAgreesWithParse) {
+  std::mt19937 rng(9);
+  int long_batches = 0;
+  for (int round = 0; round < 2000; ++round) {
+    std::string stream;
+    int n = 1 + static_cast<int>(rng() % 20);
+    for (int i = 0; i < n; ++i) {
+      std::vector<std::string> args(1 + rng() % 4);
+      for (auto& a : args) a = random_arg(rng);
+      // Now and then a length line that parse_ahead declines ("$00", "$01", "$02": parse() takes them).
+      std::string frame = rng() % 10 ? mbulk(args) : "*1\r\n$0" + std::to_string(rng() % 3) + "\r\nab\r\n";
+      if (rng() % 15 == 0) {  // cut short, and the stream ends there
+        stream += frame.substr(0, rng() % frame.size());
+        break;
+      }
+      stream += frame;
+    }
+    SCOPED_TRACE(round);
+    RequestParser p;
+    std::vector<std::size_t> ends;
+    std::vector<Event> took = ahead(p, stream, 16, &ends);
+    long_batches += took.size() >= 8;
+    std::vector<Event> parsed = feed_whole(stream);
+    ASSERT_LE(took.size(), parsed.size());
+    EXPECT_EQ(took, std::vector<Event>(parsed.begin(), parsed.begin() + static_cast<std::ptrdiff_t>(took.size())));
+    // And the same bytes: a parser stepping through the stream ends each command where parse_ahead did.
+    RequestParser q;
+    std::size_t pos = 0;
+    for (std::size_t i = 0; i < took.size(); ++i) {
+      std::size_t consumed = 0;
+      ASSERT_EQ(q.parse(stream.data() + pos, stream.size() - pos, {}, &consumed), ParseStatus::kCommand);
+      pos += consumed;
+      EXPECT_EQ(pos, ends[i]);
+    }
+  }
+  EXPECT_GT(long_batches, 200);  // the streams are not all cut or declined early
+}
+
 TEST(ParserTest, HugeCommandInTinyFragmentsIsLinear) {
   // 100k arguments (~700 KB) fed one byte per call. A parser that rescans from the command start
   // would need ~10^11 steps; a linear one takes milliseconds. The bound is ~100x the expected
