@@ -37,6 +37,7 @@ class Buffer {
   void commit(std::size_t n) { end_ += n; }  // n bytes were written at tail()
 
   void append(const char* p, std::size_t n) {
+    if (n == 0) return;  // memcpy's pointers must not be null even for 0 bytes, and an unused buffer has none
     ensure_tail(n);
     std::memcpy(mem_ + end_, p, n);
     end_ += n;

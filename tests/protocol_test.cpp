@@ -121,6 +121,24 @@ std::string mbulk(const std::vector<std::string>& args) {
 // ------------------------------------------------------------------------------------------------
 // Well-formed requests
 
+// An empty append to a buffer that has never held memory is a no-op (the ASan+UBSan build fails this
+// if it reaches memcpy with the buffer's null pointer), and an empty append leaves data in place.
+TEST(BufferTest, EmptyAppendsAreNoOps) {
+  Buffer b;
+  b.append(std::string_view{});
+  b.append(nullptr, 0);
+  EXPECT_TRUE(b.empty());
+  EXPECT_EQ(b.capacity(), 0u);
+  b.append("abc");
+  b.append(std::string_view{});
+  EXPECT_EQ(b.view(), "abc");
+  b.consume(3);
+  b.append(nullptr, 0);
+  EXPECT_TRUE(b.empty());
+  b.append("de");
+  EXPECT_EQ(b.view(), "de");
+}
+
 TEST(ParserTest, MultibulkWhole) {
   RequestParser p;
   std::string s = "*2\r\n$3\r\nGET\r\n$1\r\nk\r\nextra";
