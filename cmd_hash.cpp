@@ -33,7 +33,7 @@ constexpr int64_t kInt64Min = std::numeric_limits<int64_t>::min();
 // The single key of every hash command, as a span that lives as long as argv.
 std::span<const std::string_view> key1(const Ctx& c) { return c.argv.subspan(1, 1); }
 
-HashObject* hash_of(Entry* e) { return static_cast<HashObject*>(e->v.object); }
+HashObject* hash_of(Entry* e) { return object_as<HashObject>(e); }
 
 enum class Access { kRead, kWrite };
 
@@ -61,7 +61,7 @@ bool lookup_hash(Ctx& c, Txn& t, Access access, HashObject** out) {
 
 // Creates key 0 as an empty (compact) hash. REQUIRES: key 0 is absent; the caller adds a field at once.
 Entry* create_hash(Txn& t) {
-  return t.set_object(0, ValueType::kHash, Encoding::kListpack, new HashObject());
+  return t.set_object<HashObject>(0, ValueType::kHash);
 }
 
 // After a write to e's hash: OBJECT ENCODING reports the form the write may have changed.

@@ -387,7 +387,7 @@ void cmd_object_encoding(Ctx& c) {
   const Entry* e = t.probe(0);
   if (!e) return c.out.null();
   // A sorted set's form can change under its entry (ZADD converts it), so the set itself says.
-  if (e->value_type() == ValueType::kZSet) return c.out.bulk(encoding_name(static_cast<const ZSet*>(e->v.object)->encoding()));
+  if (e->value_type() == ValueType::kZSet) return c.out.bulk(encoding_name(object_as<ZSet>(e)->encoding()));
   c.out.bulk(encoding_name(e->encoding()));
 }
 

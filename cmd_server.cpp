@@ -464,7 +464,7 @@ void memory_usage(Ctx& c) {
   const Entry* e = txn.peek(0);
   if (!e) return c.out.null();
   std::size_t bytes = small_alloc_size(e->alloc_bytes()) + sizeof(void*);
-  if (e->value_type() != ValueType::kString) bytes += object_ops(e->value_type()).memory(e->v.object);
+  if (e->value_type() != ValueType::kString) bytes += object_ops(e->value_type()).memory(e->object());
   else if (e->encoding() == Encoding::kRaw) bytes += malloc_usable_bytes(e->v.raw.cap);
   c.out.integer(static_cast<int64_t>(bytes));
 }

@@ -38,18 +38,17 @@ bool zset_lookup(Ctx& c, Txn& t, std::size_t i, bool write, ZSet** out) {
     c.out.error(err::kWrongType);
     return false;
   }
-  *out = static_cast<ZSet*>(e->v.object);
+  *out = object_as<ZSet>(e);
   return true;
 }
 
 // Replaces key i with `z`, or deletes key i when z is empty (Redis never stores an empty set). A
 // tree that fits the limits is stored compact, as Redis converts the sets its store commands build.
-void zset_store(Txn& t, std::size_t i, std::unique_ptr<ZSet> z) {
+void zset_store(Txn& t, std::size_t i, ZSet&& z) {
   t.erase(i);
-  if (z->empty()) return;
-  z->compact_if_fits();
-  Encoding enc = z->encoding();
-  t.set_object(i, ValueType::kZSet, enc, z.release());
+  if (z.empty()) return;
+  z.compact_if_fits();
+  t.set_object<ZSet>(i, ValueType::kZSet, std::move(z));
 }
 
 // The score as stored: -0 becomes 0.
@@ -323,9 +322,7 @@ void zadd_generic(Ctx& c, unsigned flags) {
   ZSet* z;
   if (!zset_lookup(c, t, 0, true, &z)) return;
   if (!z && !(flags & kZXx)) {
-    auto created = std::make_unique<ZSet>();
-    z = created.get();
-    t.set_object(0, ValueType::kZSet, Encoding::kListpack, created.release());
+    z = object_as<ZSet>(t.set_object<ZSet>(0, ValueType::kZSet));
   }
   int64_t added = 0, updated = 0, processed = 0;
   AddOutcome last;
@@ -439,9 +436,9 @@ Run resolve_range(const ZSet& z, const RangeRequest& r) {
 
 // ZRANGESTORE's write: the run copied into a fresh set at key 0 (the source may be the same key).
 void store_run(Ctx& c, Txn& t, const ZSet* z, const Run& run) {
-  auto dst = std::make_unique<ZSet>();
-  if (z) for_each_in_run(*z, run, [&](const ZPos& p) { dst->insert(p.member(), p.score()); });
-  c.out.integer(static_cast<int64_t>(dst->size()));
+  ZSet dst;
+  if (z) for_each_in_run(*z, run, [&](const ZPos& p) { dst.insert(p.member(), p.score()); });
+  c.out.integer(static_cast<int64_t>(dst.size()));
   zset_store(t, 0, std::move(dst));
 }
 

@@ -15,7 +15,7 @@ namespace tally {
 // false, having replied WRONGTYPE, when the key holds another type; otherwise *out is the set or null.
 bool zset_lookup(Ctx& c, Txn& t, std::size_t i, bool write, ZSet** out);
 // Replaces key i with `z`, or deletes key i when z is empty (Redis never stores an empty set).
-void zset_store(Txn& t, std::size_t i, std::unique_ptr<ZSet> z);
+void zset_store(Txn& t, std::size_t i, ZSet&& z);
 // The score as stored: -0 becomes 0.
 double zset_stored_score(double score);
 // Array header for n members, with scores when `withscores`: RESP2 flattens member/score pairs,

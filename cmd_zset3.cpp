@@ -191,9 +191,9 @@ void reply_sorted(ReplyWriter& out, std::vector<Scored> result, bool withscores)
 }
 
 void store_result(Ctx& c, Txn& t, const std::vector<Scored>& result) {
-  auto dst = std::make_unique<ZSet>();
-  for (const Scored& s : result) dst->insert(s.first, zset_stored_score(s.second));
-  c.out.integer(static_cast<int64_t>(dst->size()));
+  ZSet dst;
+  for (const Scored& s : result) dst.insert(s.first, zset_stored_score(s.second));
+  c.out.integer(static_cast<int64_t>(dst.size()));
   zset_store(t, 0, std::move(dst));
 }
 

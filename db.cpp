@@ -35,12 +35,13 @@ TaskQueue* g_lazy_free = nullptr;  // the keyspace's background queue, for freei
 void free_value(Entry* e) {
   if (e->value_type() != ValueType::kString) {
     const ObjectOps& ops = object_ops(e->value_type());
-    void* obj = e->v.object;
+    void* obj = e->object();
     if (g_lazy_free && ops.length(obj) > kLazyFreeThreshold) {
       std::size_t bytes = ops.memory(obj);  // pending until the job runs: eviction discounts it
       alloc_stats::lazyfree_queued(bytes);
-      g_lazy_free->submit([&ops, obj, bytes] {
-        ops.destroy(obj);
+      void* detached = ops.detach(obj);  // out of the entry, which is freed now
+      g_lazy_free->submit([&ops, detached, bytes] {
+        ops.free_detached(detached);
         alloc_stats::lazyfree_done(bytes);
       });
     } else {
@@ -151,9 +152,9 @@ void swap_slots(Shard& s, int a, int b) {
 void copy_value(const Entry* from, Entry* to) {
   to->lru = from->lru;
   if (from->value_type() != ValueType::kString) {
+    object_ops(from->value_type()).clone(from->object(), to->object());  // constructs it only on success
     to->type = from->type;
     to->enc = from->enc;
-    to->v.object = object_ops(from->value_type()).clone(from->v.object);
     return;
   }
   char buf[24];
@@ -508,11 +509,9 @@ Entry* Txn::set_string(std::size_t i, std::string_view value, bool keep_ttl) {
   return e;
 }
 
-Entry* Txn::set_object(std::size_t i, ValueType type, Encoding enc, void* object) {
+Entry* Txn::add_object_entry(std::size_t i, ValueType type) {
   Entry* e = alloc_entry(keys_[i], static_cast<uint32_t>(slots_[i].hash));
   e->type = static_cast<uint32_t>(type);
-  e->enc = static_cast<uint32_t>(enc);
-  e->v.object = object;
   slot(i, db_).table.insert(&e->node);
   ks_.note_new_key();
   mark(i, db_, kMarkValue);

@@ -22,9 +22,12 @@
 #include <atomic>
 #include <memory>
 #include <mutex>
+#include <new>
 #include <string>
 #include <span>
 #include <string_view>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "hashtable.h"
@@ -47,14 +50,20 @@ enum class Encoding : uint8_t {
   kListpack = 5,   // hash or sorted set: one compact block (hash.h, zset.h; Redis's listpack)
 };
 
-// What the keyspace needs from an object value type (hash, sorted set) that lives behind
-// Entry::v.object. Each type's .cpp registers its ops once at static-initialisation time.
+// What the keyspace needs from an object value type (hash, sorted set). The object lives inside its
+// entry (Entry::v.object: a 16-byte header that owns the rest), so it must fit there, and it must be
+// relocatable by copying its bytes: RENAME moves an entry's value that way. Each type's .cpp
+// registers its ops once at static-initialisation time.
 struct ObjectOps {
-  void (*destroy)(void* object);                  // frees everything the object owns, and it
-  void* (*clone)(const void* object);             // a deep copy (COPY)
-  std::size_t (*memory)(const void* object);      // bytes owned, for MEMORY USAGE
+  void (*destroy)(void* object);                  // runs its destructor in place (frees what it owns)
+  void (*clone)(const void* object, void* to);    // constructs a deep copy at `to` (COPY)
+  void* (*detach)(void* object);                  // moves it into a heap allocation of its own and
+                                                  // returns that (the in-place one is left destroyed)
+  void (*free_detached)(void* detached);          // destroys and frees what detach returned
+  std::size_t (*memory)(const void* object);      // bytes owned outside the header, for MEMORY USAGE
   std::size_t (*length)(const void* object);      // elements (fields / members)
 };
+inline constexpr std::size_t kObjectHeaderBytes = 16;  // the most an object type's header may take
 // Registers the ops of `type`; returns true so it can initialise a static.
 bool register_object_ops(ValueType type, const ObjectOps* ops);
 // The ops of an object type. REQUIRES: registered (type is kHash or kZSet).
@@ -89,17 +98,26 @@ struct Entry {
       uint32_t cap;
     } raw;
     int64_t integer;
-    void* object;
+    alignas(8) unsigned char object[kObjectHeaderBytes];  // a hash or sorted set (ObjectOps)
   } v;
 
   std::string_view key() const { return {reinterpret_cast<const char*>(this + 1), key_len}; }
   ValueType value_type() const { return static_cast<ValueType>(type); }
   Encoding encoding() const { return static_cast<Encoding>(enc); }
   bool has_ttl() const { return node.aux != kNoTtl; }
+  // The hash or sorted set held. REQUIRES: value_type() is kHash or kZSet.
+  void* object() { return v.object; }
+  const void* object() const { return v.object; }
   // Bytes of the allocation: the header and the key.
   std::size_t alloc_bytes() const { return sizeof(Entry) + key_len; }
 };
 static_assert(sizeof(Entry) == 40, "Entry header is part of the memory budget");
+
+// e's object as a T (HashObject, ZSet). REQUIRES: e holds a T (value_type()).
+template <class T>
+T* object_as(Entry* e) { return std::launder(static_cast<T*>(e->object())); }
+template <class T>
+const T* object_as(const Entry* e) { return std::launder(static_cast<const T*>(e->object())); }
 
 inline Entry* entry_of(HNode* n) { return owner_of<Entry>(n, offsetof(Entry, node)); }
 inline const Entry* entry_of(const HNode* n) { return owner_of<Entry>(n, offsetof(Entry, node)); }
@@ -346,9 +364,17 @@ class Txn {
   // Creates or overwrites key i as a string. Overwriting keeps the entry (no allocation for values
   // that fit inline) and drops its TTL unless keep_ttl. Returns the entry.
   Entry* set_string(std::size_t i, std::string_view value, bool keep_ttl = false);
-  // Creates key i holding `object` (a hash or sorted set), taking ownership of it.
-  // REQUIRES: key i is absent (peek(i) == nullptr).
-  Entry* set_object(std::size_t i, ValueType type, Encoding enc, void* object);
+  // Creates key i holding a T (HashObject, ZSet) constructed in the entry from `args` (nothing, or a
+  // T to move from), with T's encoding. REQUIRES: key i is absent (peek(i) == nullptr).
+  template <class T, class... Args>
+  Entry* set_object(std::size_t i, ValueType type, Args&&... args) {
+    static_assert(sizeof(T) <= kObjectHeaderBytes && alignof(T) <= 8, "an object lives inside its entry");
+    static_assert(std::is_nothrow_constructible_v<T, Args...>, "no entry is left holding no object");
+    Entry* e = add_object_entry(i, type);
+    T* object = ::new (e->object()) T(std::forward<Args>(args)...);
+    e->enc = static_cast<uint32_t>(object->encoding());
+    return e;
+  }
   // Creates or overwrites key i as an integer-encoded string.
   Entry* set_integer(std::size_t i, int64_t value, bool keep_ttl = false);
   // Replaces the string value of an existing string entry in place (APPEND, SETRANGE, INCR...),
@@ -390,6 +416,8 @@ class Txn {
     uint32_t shard;
   };
   DbSlot& slot(std::size_t i, int db);
+  // Creates key i as an entry of `type` whose object set_object() constructs next.
+  Entry* add_object_entry(std::size_t i, ValueType type);
   std::size_t index_of(const Entry* e) const;  // e must be one of this Txn's keys
   DbSlot& slot_of(const Entry* e, int db) const { return ks_.shard(slots_[index_of(e)].shard).dbs[db]; }
 

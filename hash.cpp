@@ -65,25 +65,29 @@ void publish_hash_limits(const Config& cfg) {
 }
 
 HashObject::~HashObject() {
-  std::free(block_);
-  if (!table_) return;
-  HNode* n = table_->table.release_all();
+  Table* t = table_ptr();
+  if (!t) {
+    std::free(mem_);
+    return;
+  }
+  HNode* n = t->table.release_all();
   while (n) {
     HNode* next = n->next;
     HashField* f = field_of(n);
     small_free(f, f->alloc_size());  // not free_field(): the table is already empty
     n = next;
   }
+  delete t;
 }
 
-HashObject::Slot HashObject::find(std::string_view name) { return table_ ? find_table(name) : find_compact(name); }
+HashObject::Slot HashObject::find(std::string_view name) { return compact() ? find_compact(name) : find_table(name); }
 
 bool HashObject::set(const Slot& at, std::string_view name, std::string_view value) {
-  if (table_) return set_table(at, name, value);
+  if (!compact()) return set_table(at, name, value);
   // Views into the block would not survive its realloc or a conversion: write from copies.
   auto in_block = [this](std::string_view s) {
     std::less<const char*> lt;
-    return !s.empty() && !lt(s.data(), block_) && lt(s.data(), block_ + bytes_);
+    return !s.empty() && !lt(s.data(), block()) && lt(s.data(), block() + bytes_);
   };
   if (in_block(name) || in_block(value)) return set(at, std::string(name), std::string(value));
   if (!must_convert(name.size(), value.size(), !at.found, hash_limits())) {
@@ -95,35 +99,38 @@ bool HashObject::set(const Slot& at, std::string_view name, std::string_view val
 }
 
 bool HashObject::remove(std::string_view name) {
-  if (!table_) return remove_compact(name);
-  HNode* n = table_->table.remove(hash_code(name), [name](const HNode* node) { return name_equals(node, name); });
+  if (compact()) return remove_compact(name);
+  HNode* n = table_ptr()->table.remove(hash_code(name), [name](const HNode* node) { return name_equals(node, name); });
   if (n) free_field(field_of(n));
   return n != nullptr;
 }
 
 void HashObject::convert_to_table() {
-  if (table_) return;
-  table_ = std::make_unique<Table>();
-  const char* p = block_;
-  const char* end = block_ + bytes_;
+  if (!compact()) return;
+  // The fields go into a table of their own first: if an allocation throws, this hash keeps its block
+  // and the partial copy is freed as a whole.
+  HashObject built;
+  built.mem_ = new Table();
+  built.count_ = kTableForm;
+  const char* p = block();
+  const char* end = p + bytes_;
   while (p < end) {
     std::string_view k = get_string(p);
     std::string_view v = get_string(p);
-    table_->table.insert(&alloc_field(hash_code(k), k, v)->node);
+    built.table_ptr()->table.insert(&built.alloc_field(hash_code(k), k, v)->node);
   }
-  std::free(block_);
-  block_ = nullptr;
-  bytes_ = 0;
-  count_ = 0;
+  std::swap(mem_, built.mem_);
+  std::swap(bytes_, built.bytes_);
+  std::swap(count_, built.count_);  // `built` now holds the block, and frees it
 }
 
 std::pair<std::string_view, std::string_view> HashObject::random_field(uint64_t (*rnd)()) {
-  if (table_) {
-    const HashField* f = field_of(table_->table.random_node(rnd));
+  if (Table* t = table_ptr()) {
+    const HashField* f = field_of(t->table.random_node(rnd));
     return {f->key(), f->value()};
   }
   uint64_t skip = rnd() % count_;
-  const char* p = block_;
+  const char* p = block();
   for (;;) {
     std::string_view k = get_string(p);
     std::string_view v = get_string(p);
@@ -131,18 +138,19 @@ std::pair<std::string_view, std::string_view> HashObject::random_field(uint64_t 
   }
 }
 
-std::unique_ptr<HashObject> HashObject::clone() const {
-  auto copy = std::make_unique<HashObject>();
-  if (!table_) {
-    copy->resize_block(bytes_);
-    if (bytes_) std::memcpy(copy->block_, block_, bytes_);
-    copy->count_ = count_;
+HashObject HashObject::clone() const {
+  HashObject copy;  // frees what was copied so far if an allocation throws
+  if (compact()) {
+    copy.resize_block(bytes_);
+    if (bytes_) std::memcpy(copy.block(), block(), bytes_);
+    copy.count_ = count_;
     return copy;
   }
-  copy->table_ = std::make_unique<Table>();
-  table_->table.for_each([&copy](const HNode* n) {
+  copy.mem_ = new Table();
+  copy.count_ = kTableForm;
+  table_ptr()->table.for_each([&copy](const HNode* n) {
     const HashField* f = field_of(n);
-    copy->table_->table.insert(&copy->alloc_field(f->node.hcode, f->key(), f->value())->node);
+    copy.table_ptr()->table.insert(&copy.alloc_field(f->node.hcode, f->key(), f->value())->node);
   });
   return copy;
 }
@@ -150,8 +158,8 @@ std::unique_ptr<HashObject> HashObject::clone() const {
 // ---- compact form ----
 
 HashObject::Slot HashObject::find_compact(std::string_view name) const {
-  const char* p = block_;
-  const char* end = block_ + bytes_;
+  const char* p = block();
+  const char* end = block() + bytes_;
   while (p < end) {
     std::string_view k = get_string(p);
     const char* value_at = p;
@@ -160,7 +168,7 @@ HashObject::Slot HashObject::find_compact(std::string_view name) const {
       Slot s;
       s.value = v;
       s.found = true;
-      s.pos = static_cast<uint32_t>(value_at - block_);
+      s.pos = static_cast<uint32_t>(value_at - block());
       return s;
     }
   }
@@ -178,7 +186,7 @@ void HashObject::set_compact(const Slot& at, std::string_view name, std::string_
   if (!at.found) {  // appended: insertion order
     std::size_t end = bytes_;
     resize_block(end + string_size(name.size()) + string_size(value.size()));
-    put_string(put_string(block_ + end, name), value);
+    put_string(put_string(block() + end, name), value);
     ++count_;
     return;
   }
@@ -188,22 +196,22 @@ void HashObject::set_compact(const Slot& at, std::string_view name, std::string_
   const std::size_t tail = at.pos + old_len;
   const std::size_t tail_len = bytes_ - tail;
   if (new_len > old_len) resize_block(bytes_ + (new_len - old_len));
-  if (new_len != old_len) std::memmove(block_ + at.pos + new_len, block_ + tail, tail_len);
-  put_string(block_ + at.pos, value);
+  if (new_len != old_len) std::memmove(block() + at.pos + new_len, block() + tail, tail_len);
+  put_string(block() + at.pos, value);
   if (new_len < old_len) resize_block(bytes_ - (old_len - new_len));
 }
 
 bool HashObject::remove_compact(std::string_view name) {
-  const char* p = block_;
-  const char* end = block_ + bytes_;
+  const char* p = block();
+  const char* end = block() + bytes_;
   while (p < end) {
     const char* pair = p;
     std::string_view k = get_string(p);
     get_string(p);
     if (k != name) continue;
-    const std::size_t from = static_cast<std::size_t>(pair - block_);
-    const std::size_t to = static_cast<std::size_t>(p - block_);
-    std::memmove(block_ + from, block_ + to, bytes_ - to);
+    const std::size_t from = static_cast<std::size_t>(pair - block());
+    const std::size_t to = static_cast<std::size_t>(p - block());
+    std::memmove(block() + from, block() + to, bytes_ - to);
     resize_block(bytes_ - (to - from));
     --count_;
     return true;
@@ -213,12 +221,12 @@ bool HashObject::remove_compact(std::string_view name) {
 
 void HashObject::resize_block(std::size_t bytes) {
   if (bytes == 0) {
-    std::free(block_);
-    block_ = nullptr;
+    std::free(mem_);
+    mem_ = nullptr;
   } else {
-    void* p = std::realloc(block_, bytes);
+    void* p = std::realloc(mem_, bytes);
     if (!p) throw std::bad_alloc();
-    block_ = static_cast<char*>(p);
+    mem_ = p;
   }
   bytes_ = static_cast<uint32_t>(bytes);
 }
@@ -228,7 +236,7 @@ void HashObject::resize_block(std::size_t bytes) {
 HashObject::Slot HashObject::find_table(std::string_view name) {
   Slot s;
   s.hcode = hash_code(name);
-  HNode* n = table_->table.find(s.hcode, [name](const HNode* node) { return name_equals(node, name); });
+  HNode* n = table_ptr()->table.find(s.hcode, [name](const HNode* node) { return name_equals(node, name); });
   if (n) {
     s.field = field_of(n);
     s.found = true;
@@ -242,7 +250,7 @@ bool HashObject::set_table(const Slot& at, std::string_view name, std::string_vi
     update_field(at.field, value);
     return false;
   }
-  table_->table.insert(&alloc_field(at.hcode, name, value)->node);
+  table_ptr()->table.insert(&alloc_field(at.hcode, name, value)->node);
   return true;
 }
 
@@ -254,7 +262,7 @@ void HashObject::update_field(HashField* f, std::string_view value) {
     return;
   }
   HashField* fresh = alloc_field(f->node.hcode, f->key(), value);
-  table_->table.replace(&f->node, &fresh->node);
+  table_ptr()->table.replace(&f->node, &fresh->node);
   free_field(f);
 }
 
@@ -272,23 +280,33 @@ HashField* HashObject::alloc_field(uint32_t hcode, std::string_view name, std::s
   f->set_lengths(static_cast<uint32_t>(name.size()), static_cast<uint32_t>(value.size()), cap);
   if (!name.empty()) std::memcpy(f->name(), name.data(), name.size());
   if (!value.empty()) std::memcpy(f->name() + name.size(), value.data(), value.size());
-  table_->field_bytes += f->alloc_size();
+  table_ptr()->field_bytes += f->alloc_size();
   return f;
 }
 
 void HashObject::free_field(HashField* f) {
-  table_->field_bytes -= f->alloc_size();
+  table_ptr()->field_bytes -= f->alloc_size();
   small_free(f, f->alloc_size());
 }
 
 namespace {
 
-void destroy_hash(void* object) { delete static_cast<HashObject*>(object); }
-void* clone_hash(const void* object) { return static_cast<const HashObject*>(object)->clone().release(); }
-std::size_t hash_memory(const void* object) { return static_cast<const HashObject*>(object)->memory_bytes(); }
-std::size_t hash_length(const void* object) { return static_cast<const HashObject*>(object)->size(); }
+HashObject* hash_at(void* object) { return std::launder(static_cast<HashObject*>(object)); }
+const HashObject* hash_at(const void* object) { return std::launder(static_cast<const HashObject*>(object)); }
 
-constexpr ObjectOps kHashOps{destroy_hash, clone_hash, hash_memory, hash_length};
+void destroy_hash(void* object) { hash_at(object)->~HashObject(); }
+void clone_hash(const void* object, void* to) { ::new (to) HashObject(hash_at(object)->clone()); }
+void* detach_hash(void* object) {
+  HashObject* h = hash_at(object);
+  HashObject* detached = new HashObject(std::move(*h));
+  h->~HashObject();
+  return detached;
+}
+void free_detached_hash(void* detached) { delete static_cast<HashObject*>(detached); }
+std::size_t hash_memory(const void* object) { return hash_at(object)->memory_bytes(); }
+std::size_t hash_length(const void* object) { return hash_at(object)->size(); }
+
+constexpr ObjectOps kHashOps{destroy_hash, clone_hash, detach_hash, free_detached_hash, hash_memory, hash_length};
 [[maybe_unused]] const bool kHashOpsRegistered = register_object_ops(ValueType::kHash, &kHashOps);
 
 }  // namespace

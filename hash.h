@@ -140,16 +140,25 @@ class HashObject {
 
   HashObject() = default;
   ~HashObject();  // frees the block or every field
-  // The header comes from the slab (slab.h): 24 bytes, where malloc would take a 32-byte chunk.
+  // The 16-byte header lives in the keyspace entry (Txn::set_object); alone (a lazily freed hash, a
+  // copy being built) it comes from the slab (slab.h), where malloc would take a 32-byte chunk.
   static void* operator new(std::size_t n) { return small_alloc(n); }
   static void operator delete(void* p, std::size_t n) { small_free(p, n); }
   HashObject(const HashObject&) = delete;
   HashObject& operator=(const HashObject&) = delete;
+  // Takes what `other` owns, leaving it empty. The header holds no pointer to itself, so copying its
+  // bytes relocates it too (RENAME moves an entry's value that way).
+  HashObject(HashObject&& other) noexcept : mem_(other.mem_), bytes_(other.bytes_), count_(other.count_) {
+    other.mem_ = nullptr;
+    other.bytes_ = 0;
+    other.count_ = 0;
+  }
+  HashObject& operator=(HashObject&&) = delete;
 
-  bool compact() const { return !table_; }
+  bool compact() const { return count_ != kTableForm; }
   // kListpack or kHashTable, for the Entry that holds this hash (OBJECT ENCODING).
   Encoding encoding() const { return compact() ? Encoding::kListpack : Encoding::kHashTable; }
-  std::size_t size() const { return table_ ? table_->table.size() : count_; }
+  std::size_t size() const { return compact() ? count_ : table_ptr()->table.size(); }
   bool empty() const { return size() == 0; }
 
   // Looks `name` up. Non-const: a table lookup does a step of incremental rehashing.
@@ -185,16 +194,17 @@ class HashObject {
   std::pair<std::string_view, std::string_view> random_field(uint64_t (*rnd)());
 
   // A deep copy in the same form.
-  std::unique_ptr<HashObject> clone() const;
-  // Bytes owned: the object and its block, or the object, its table's buckets and every field block.
+  HashObject clone() const;
+  // Bytes owned outside the header: its block, or its table, the table's buckets and every field block.
   std::size_t memory_bytes() const {
-    return sizeof(*this) + (table_ ? sizeof(Table) + table_->table.memory_bytes() + table_->field_bytes : bytes_);
+    const Table* t = table_ptr();
+    return t ? sizeof(Table) + t->table.memory_bytes() + t->field_bytes : bytes_;
   }
 
  private:
   friend struct HashObjectTestPeer;  // tests/hash_test.cpp checks the invariants and the accounting
 
-  // The table form, out of line so that a compact hash's header stays 24 bytes.
+  // The table form, out of line so that a compact hash's header stays 16 bytes.
   struct Table {
     HashTable table;
     std::size_t field_bytes = 0;  // sum of alloc_size() over the linked fields
@@ -206,7 +216,7 @@ class HashObject {
   bool remove_compact(std::string_view name);
   // Whether writing name/value under `limits` (with `adding` a field) must convert first.
   bool must_convert(std::size_t name_len, std::size_t value_len, bool adding, const HashLimits& limits) const;
-  void resize_block(std::size_t bytes);  // reallocs block_ to exactly `bytes` (freeing it at 0)
+  void resize_block(std::size_t bytes);  // reallocs the block to exactly `bytes` (freeing it at 0)
 
   // Table form.
   Slot find_table(std::string_view name);
@@ -217,12 +227,17 @@ class HashObject {
   HashField* alloc_field(uint32_t hcode, std::string_view name, std::string_view value);
   void free_field(HashField* f);
 
-  char* block_ = nullptr;   // compact form: the pairs (nullptr while empty or a table)
-  uint32_t bytes_ = 0;      // compact form: length of block_
-  uint32_t count_ = 0;      // compact form: fields in block_
-  std::unique_ptr<Table> table_;  // table form when set
+  static constexpr uint32_t kTableForm = UINT32_MAX;  // count_ in the table form (a block holds far fewer)
+  // The table, or nullptr in the compact form.
+  Table* table_ptr() const { return count_ == kTableForm ? static_cast<Table*>(mem_) : nullptr; }
+  // The block of pairs (nullptr while empty). REQUIRES: the compact form.
+  char* block() const { return static_cast<char*>(mem_); }
+
+  void* mem_ = nullptr;  // compact form: the block of pairs (malloc'd; nullptr while empty); table form: the Table, owned
+  uint32_t bytes_ = 0;   // compact form: the block's length; 0 in the table form
+  uint32_t count_ = 0;   // compact form: its pairs; kTableForm in the table form
 };
-static_assert(sizeof(HashObject) == 24, "a small hash's header is part of the memory budget");
+static_assert(sizeof(HashObject) == 16, "a small hash's header is part of the memory budget");
 
 // ---- compact-form decoding, for the templates above ----
 
@@ -238,15 +253,15 @@ inline std::string_view get_string(const char*& p) {
 
 template <class Fn>
 void HashObject::for_each(Fn&& fn) const {
-  if (table_) {
-    table_->table.for_each([&fn](const HNode* n) {
+  if (const Table* t = table_ptr()) {
+    t->table.for_each([&fn](const HNode* n) {
       const HashField* f = field_of(n);
       fn(f->key(), f->value());
     });
     return;
   }
-  const char* p = block_;
-  const char* end = block_ + bytes_;
+  const char* p = block();
+  const char* end = p + bytes_;
   while (p < end) {
     std::string_view k = hash_detail::get_string(p);
     std::string_view v = hash_detail::get_string(p);
@@ -256,11 +271,11 @@ void HashObject::for_each(Fn&& fn) const {
 
 template <class Fn>
 uint64_t HashObject::scan(uint64_t cursor, Fn&& fn) const {
-  if (!table_) {
+  if (compact()) {
     for_each(fn);
     return 0;
   }
-  return table_->table.scan(cursor, [&fn](const HNode* n) {
+  return table_ptr()->table.scan(cursor, [&fn](const HNode* n) {
     const HashField* f = field_of(n);
     fn(f->key(), f->value());
   });

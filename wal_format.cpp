@@ -68,31 +68,29 @@ std::string apply_full(Txn& t, WalOp op, std::string_view payload) {
   if (op == WalOp::kHash) {
     // As Redis loads an RDB hash: by its size, whatever form it had when written (a hash that
     // shrank back under the limits loads compact), converting on the way if a value is too long.
-    auto h = std::make_unique<HashObject>();
-    if (n > hash_limits().entries) h->convert_to_table();
+    HashObject h;
+    if (n > hash_limits().entries) h.convert_to_table();
     for (uint32_t i = 0; i < n && r.ok; ++i) {
       std::string_view f = r.str();
       std::string_view v = r.str();
-      if (r.ok) h->set(f, v);
+      if (r.ok) h.set(f, v);
     }
-    if (!r.ok || h->empty()) return "malformed hash record";
+    if (!r.ok || h.empty()) return "malformed hash record";
     t.erase(0);
-    Encoding enc = h->encoding();
-    e = t.set_object(0, ValueType::kHash, enc, h.release());
+    e = t.set_object<HashObject>(0, ValueType::kHash, std::move(h));
   } else {
     // Likewise by its size (Redis's rdbLoad of a sorted set).
-    auto z = std::make_unique<ZSet>();
-    if (n > zset_limits().entries) z->convert_to_tree();
+    ZSet z;
+    if (n > zset_limits().entries) z.convert_to_tree();
     for (uint32_t i = 0; i < n && r.ok; ++i) {
       double score = r.get<double>();
       std::string_view m = r.str();
-      if (!r.ok || score != score || z->find(m)) r.ok = false;
-      else z->insert(m, score);
+      if (!r.ok || score != score || z.find(m)) r.ok = false;
+      else z.insert(m, score);
     }
-    if (!r.ok || z->empty()) return "malformed sorted set record";
+    if (!r.ok || z.empty()) return "malformed sorted set record";
     t.erase(0);
-    Encoding enc = z->encoding();
-    e = t.set_object(0, ValueType::kZSet, enc, z.release());
+    e = t.set_object<ZSet>(0, ValueType::kZSet, std::move(z));
   }
   if (expire >= 0) t.set_expire(e, expire);
   return "";
@@ -100,20 +98,20 @@ std::string apply_full(Txn& t, WalOp op, std::string_view payload) {
 
 // The entry of the hash (or sorted set) at key 0 for a field-level record, created when absent.
 template <class Obj>
-Entry* entry_for(Txn& t, ValueType type, Encoding enc, bool create, std::string* error) {
+Entry* entry_for(Txn& t, ValueType type, bool create, std::string* error) {
   Entry* e = t.peek(0);
   if (e && e->value_type() != type) {
     *error = "record for a key of another type";
     return nullptr;
   }
   if (e || !create) return e;
-  return t.set_object(0, type, enc, new Obj());
+  return t.set_object<Obj>(0, type);
 }
 
 template <class Obj>
-Obj* object_for(Txn& t, ValueType type, Encoding enc, bool create, std::string* error) {
-  Entry* e = entry_for<Obj>(t, type, enc, create, error);
-  return e ? static_cast<Obj*>(e->v.object) : nullptr;
+Obj* object_for(Txn& t, ValueType type, bool create, std::string* error) {
+  Entry* e = entry_for<Obj>(t, type, create, error);
+  return e ? object_as<Obj>(e) : nullptr;
 }
 
 std::string apply_field(Txn& t, WalOp op, std::string_view payload) {
@@ -124,29 +122,29 @@ std::string apply_field(Txn& t, WalOp op, std::string_view payload) {
       std::string_view f = r.str();
       if (!r.ok) return "short HSET record";
       // Replayed as the HSET ran: the same conversions happen at the same writes.
-      if (Entry* e = entry_for<HashObject>(t, ValueType::kHash, Encoding::kListpack, true, &error)) {
-        auto* h = static_cast<HashObject*>(e->v.object);
+      if (Entry* e = entry_for<HashObject>(t, ValueType::kHash, true, &error)) {
+        auto* h = object_as<HashObject>(e);
         h->set(f, r.rest);
         e->enc = static_cast<uint32_t>(h->encoding());
       }
       return error;
     }
     case WalOp::kHDel: {
-      auto* h = object_for<HashObject>(t, ValueType::kHash, Encoding::kListpack, false, &error);
+      auto* h = object_for<HashObject>(t, ValueType::kHash, false, &error);
       if (h && h->remove(payload) && h->empty()) t.erase(0);
       return error;
     }
     case WalOp::kZAdd: {
       double score = r.get<double>();
       if (!r.ok || score != score) return "malformed ZADD record";
-      if (auto* z = object_for<ZSet>(t, ValueType::kZSet, Encoding::kListpack, true, &error)) {
+      if (auto* z = object_for<ZSet>(t, ValueType::kZSet, true, &error)) {
         if (ZPos n = z->find(r.rest)) z->update_score(n, score);
         else z->insert(r.rest, score);
       }
       return error;
     }
     case WalOp::kZRem: {
-      auto* z = object_for<ZSet>(t, ValueType::kZSet, Encoding::kListpack, false, &error);
+      auto* z = object_for<ZSet>(t, ValueType::kZSet, false, &error);
       if (ZPos n = z ? z->find(payload) : ZPos{}) {
         z->remove(n);
         if (z->empty()) t.erase(0);
@@ -196,14 +194,14 @@ void put_entry_record(std::string& b, uint64_t seq, uint32_t shard, uint32_t db,
     char buf[24];
     b.append(string_value(e, buf));
   } else if (type == ValueType::kHash) {
-    const auto* h = static_cast<const HashObject*>(e->v.object);
+    const auto* h = object_as<HashObject>(e);
     put_u32(b, static_cast<uint32_t>(h->size()));
     h->for_each([&b](std::string_view k, std::string_view v) {
       put_str(b, k);
       put_str(b, v);
     });
   } else {
-    const auto* z = static_cast<const ZSet*>(e->v.object);
+    const auto* z = object_as<ZSet>(e);
     put_u32(b, static_cast<uint32_t>(z->size()));
     for (ZPos p = z->min(); p; p = z->next(p)) {
       put_f64(b, p.score());

@@ -441,7 +441,6 @@ void ZSet::compact_insert(std::string_view member, double score) {
 
 // ---- both ----
 
-ZSet::ZSet() = default;
 
 ZSet::~ZSet() {
   if (Tree* t = tree_ptr()) delete t;
@@ -450,20 +449,20 @@ ZSet::~ZSet() {
 
 std::size_t ZSet::size() const { return tree_ptr() ? tree_ptr()->table.size() : count_; }
 
-ZSet* ZSet::clone() const {
-  auto copy = std::make_unique<ZSet>();  // frees what was copied so far if an allocation throws
+ZSet ZSet::clone() const {
+  ZSet copy;  // frees what was copied so far if an allocation throws
   if (!tree_ptr()) {
     if (bytes_) {
-      copy->mem_ = small_alloc(bytes_);
-      std::memcpy(copy->mem_, block_ptr(), bytes_);
-      copy->bytes_ = bytes_;
-      copy->count_ = count_;
+      copy.mem_ = small_alloc(bytes_);
+      std::memcpy(copy.mem_, block_ptr(), bytes_);
+      copy.bytes_ = bytes_;
+      copy.count_ = count_;
     }
-    return copy.release();
+    return copy;
   }
-  copy->mem_ = new Tree();
-  copy->count_ = kTreeForm;
-  Tree& to = *copy->tree_ptr();
+  copy.mem_ = new Tree();
+  copy.count_ = kTreeForm;
+  Tree& to = *copy.tree_ptr();
   std::vector<ZNode*> nodes;
   nodes.reserve(size());
   AvlPath walk;
@@ -475,12 +474,12 @@ ZSet* ZSet::clone() const {
   }
   // The source is already sorted, so the copy's tree is built directly in O(n) instead of n inserts.
   to.root = build_balanced(nodes, 0, nodes.size());
-  return copy.release();
+  return copy;
 }
 
 std::size_t ZSet::memory_bytes() const {
-  if (!tree_ptr()) return sizeof(ZSet) + (bytes_ ? small_alloc_size(bytes_) : 0);
-  return sizeof(ZSet) + sizeof(Tree) + tree_ptr()->node_bytes + tree_ptr()->table.memory_bytes();
+  if (!tree_ptr()) return bytes_ ? small_alloc_size(bytes_) : 0;
+  return sizeof(Tree) + tree_ptr()->node_bytes + tree_ptr()->table.memory_bytes();
 }
 
 ZPos ZSet::find(std::string_view member) const {
@@ -717,12 +716,22 @@ bool ZSet::check_invariants() const {
 
 namespace {
 
-void zset_destroy(void* object) { delete static_cast<ZSet*>(object); }
-void* zset_clone(const void* object) { return static_cast<const ZSet*>(object)->clone(); }
-std::size_t zset_memory(const void* object) { return static_cast<const ZSet*>(object)->memory_bytes(); }
-std::size_t zset_length(const void* object) { return static_cast<const ZSet*>(object)->size(); }
+ZSet* zset_at(void* object) { return std::launder(static_cast<ZSet*>(object)); }
+const ZSet* zset_at(const void* object) { return std::launder(static_cast<const ZSet*>(object)); }
 
-const ObjectOps kOps = {zset_destroy, zset_clone, zset_memory, zset_length};
+void zset_destroy(void* object) { zset_at(object)->~ZSet(); }
+void zset_clone(const void* object, void* to) { ::new (to) ZSet(zset_at(object)->clone()); }
+void* zset_detach(void* object) {
+  ZSet* z = zset_at(object);
+  ZSet* detached = new ZSet(std::move(*z));
+  z->~ZSet();
+  return detached;
+}
+void zset_free_detached(void* detached) { delete static_cast<ZSet*>(detached); }
+std::size_t zset_memory(const void* object) { return zset_at(object)->memory_bytes(); }
+std::size_t zset_length(const void* object) { return zset_at(object)->size(); }
+
+const ObjectOps kOps = {zset_destroy, zset_clone, zset_detach, zset_free_detached, zset_memory, zset_length};
 [[maybe_unused]] const bool registered = register_object_ops(ValueType::kZSet, &kOps);
 
 }  // namespace

@@ -104,25 +104,33 @@ class ZSet {
   // longer converts the set to a tree, whatever the limits say.
   static constexpr std::size_t kMaxCompactBytes = 1u << 30;
 
-  ZSet();
+  ZSet() noexcept = default;
   ~ZSet();  // frees the block or every node
-  // The header comes from the slab (slab.h): 16 bytes, where malloc would take a 32-byte chunk.
+  // The 16-byte header lives in the keyspace entry (Txn::set_object); alone (a lazily freed set, a
+  // command's scratch set) it comes from the slab (slab.h), where malloc would take a 32-byte chunk.
   static void* operator new(std::size_t n) { return small_alloc(n); }
   static void operator delete(void* p, std::size_t n) { small_free(p, n); }
   ZSet(const ZSet&) = delete;
   ZSet& operator=(const ZSet&) = delete;
+  // Takes what `other` owns, leaving it empty. The header holds no pointer to itself, so copying its
+  // bytes relocates it too (RENAME moves an entry's value that way).
+  ZSet(ZSet&& other) noexcept : mem_(other.mem_), bytes_(other.bytes_), count_(other.count_) {
+    other.mem_ = nullptr;
+    other.bytes_ = 0;
+    other.count_ = 0;
+  }
+  ZSet& operator=(ZSet&&) = delete;
 
-  // A deep copy in the same form (COPY). The caller owns the result (delete it, or hand it to the
-  // keyspace).
-  ZSet* clone() const;
+  // A deep copy in the same form (COPY).
+  ZSet clone() const;
 
   bool compact() const { return count_ != kTreeForm; }
   // kListpack or kSkipList (OBJECT ENCODING).
   Encoding encoding() const { return compact() ? Encoding::kListpack : Encoding::kSkipList; }
   std::size_t size() const;
   bool empty() const { return size() == 0; }
-  // Bytes owned: the ZSet and its block's slot, or the ZSet, the tree's header, its table's buckets
-  // and every node's slot.
+  // Bytes owned outside the header: its block's slot, or the tree's header, its table's buckets and
+  // every node's slot.
   std::size_t memory_bytes() const;
 
   // `member`'s position, or none. O(1) for a tree, O(n) compact.

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "tests/cmd_fixture.h"
+#include "thread_pool.h"
 
 namespace tally {
 namespace {
@@ -479,6 +480,32 @@ TEST_F(HashCmdTest, DeleteAndFlushBigHash) {
   fill("big", 200);
   EXPECT_EQ(run({"FLUSHALL"}), kOk);
   EXPECT_EQ(run({"DBSIZE"}), integer(0));
+}
+
+// A hash lives inside its key's entry: RENAME moves it with the entry's bytes, COPY builds a new
+// one, and DEL of a hash past kLazyFreeThreshold moves it out to the background queue first. Both
+// forms (a table past 512 fields); under ASan, a hash freed twice or left behind fails the run.
+TEST_F(HashCmdTest, HashInTheEntryMovesCopiesAndFreesWithIt) {
+  TaskQueue background;
+  state_.keyspace->set_background(&background);
+  for (int fields : {3, 100, 600}) {
+    SCOPED_TRACE(fields);
+    fill("a", fields);
+    const std::string len = run({"HLEN", "a"});
+    const std::string enc = run({"OBJECT", "ENCODING", "a"});
+    EXPECT_EQ(enc, bulk(fields > 512 ? "hashtable" : "listpack"));
+    EXPECT_EQ(run({"RENAME", "a", "b"}), kOk);
+    EXPECT_EQ(run({"HLEN", "b"}), len);
+    EXPECT_EQ(run({"OBJECT", "ENCODING", "b"}), enc);
+    EXPECT_EQ(run({"HSET", "b", "extra", "x"}), integer(1));  // the moved hash still takes writes
+    EXPECT_EQ(run({"COPY", "b", "c"}), integer(1));
+    EXPECT_EQ(run({"HDEL", "b", "extra"}), integer(1));
+    EXPECT_EQ(run({"HLEN", "b"}), len);
+    EXPECT_EQ(run({"HGET", "c", "extra"}), bulk("x"));  // a deep copy
+    EXPECT_EQ(run({"DEL", "b", "c"}), integer(2));
+    background.drain();
+  }
+  state_.keyspace->set_background(nullptr);
 }
 
 TEST_F(HashCmdTest, MemoryUsageCountsFields) {

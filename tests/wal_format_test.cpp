@@ -126,7 +126,7 @@ std::string describe_entry(const Entry* e, int64_t expire) {
     }
     case ValueType::kHash: {
       // The form counts, and a compact hash's field order (insertion order, which HGETALL shows).
-      const auto* h = static_cast<const HashObject*>(e->v.object);
+      const auto* h = object_as<HashObject>(e);
       EXPECT_EQ(e->encoding(), h->encoding()) << "entry and object disagree on the form of " << e->key();
       std::vector<std::pair<std::string, std::string>> fields;
       h->for_each([&fields](std::string_view k, std::string_view v) { fields.emplace_back(k, v); });
@@ -137,7 +137,7 @@ std::string describe_entry(const Entry* e, int64_t expire) {
       break;
     }
     case ValueType::kZSet: {
-      const auto* z = static_cast<const ZSet*>(e->v.object);
+      const auto* z = object_as<ZSet>(e);
       out = "zset[";
       for (ZPos p = z->min(); p; p = z->next(p)) out += std::string(p.member()) + "=" + hex_score(p.score()) + ",";
       out += "]";
@@ -169,7 +169,7 @@ Dump dump(Keyspace& ks) {
           expire = slot.ttl.when(e->node.aux);
         }
         if (e->value_type() != ValueType::kString) {
-          EXPECT_GT(object_ops(e->value_type()).length(e->v.object), 0u) << "empty object at " << e->key();
+          EXPECT_GT(object_ops(e->value_type()).length(e->object()), 0u) << "empty object at " << e->key();
         }
         out[{db, std::string(e->key())}] = describe_entry(e, expire);
       });
@@ -304,15 +304,15 @@ TEST(WalFormatTest, EntryRecordsRoundTripThroughApply) {
     t.set_string(1, "short");
     Entry* raw = t.set_string(2, std::string(100, 'r'));
     t.set_expire(raw, 4102444800000);
-    auto h = std::make_unique<HashObject>();
-    h->set("a", "1");
-    h->set("b", std::string(50, 'b'));
-    t.set_object(3, ValueType::kHash, Encoding::kListpack, h.release());
-    auto* z = new ZSet();
-    z->insert("x", 1);
-    z->insert("y", -0.0);
-    z->insert("w", 1e300);
-    Entry* ze = t.set_object(4, ValueType::kZSet, z->encoding(), z);
+    HashObject h;
+    h.set("a", "1");
+    h.set("b", std::string(50, 'b'));
+    t.set_object<HashObject>(3, ValueType::kHash, std::move(h));
+    ZSet z;
+    z.insert("x", 1);
+    z.insert("y", -0.0);
+    z.insert("w", 1e300);
+    Entry* ze = t.set_object<ZSet>(4, ValueType::kZSet, std::move(z));
     t.set_expire(ze, 5);
   }
   Dump want = dump(src);
