@@ -42,6 +42,7 @@ struct Client {
   std::atomic<int> resp{2};
   std::atomic<int64_t> last_interaction_ms{0};
   std::atomic<uint64_t> qbuf_bytes{0}, obuf_bytes{0};
+  std::atomic<uint64_t> obuf_capacity{0};  // the output buffer's allocation (CLIENT LIST rbs)
   std::atomic<const char*> last_cmd{"NULL"};  // a Command::full_name: lives as long as the table
   bool authenticated = true;
   // ACL (acl.h): the user this connection runs as, the Acl::epoch() it was read at, and whether it

@@ -163,7 +163,9 @@ std::string client_info_line(Client& cl) {
   uint64_t pending = cl.obuf_bytes.load(std::memory_order_relaxed);
   uint64_t omem = limited_output(pending);
   uint8_t ev = cl.io_events.load(std::memory_order_relaxed);
-  line += " qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=" + std::to_string(pending - omem);
+  // rbs: the output buffer's allocation, kept while the client is busy (worker.cpp kBusyBufferKeep).
+  line += " qbuf-free=0 argv-mem=0 multi-mem=0 rbs=" + std::to_string(cl.obuf_capacity.load(std::memory_order_relaxed));
+  line += " rbp=0 obl=" + std::to_string(pending - omem);
   line += " oll=" + std::to_string((omem + kReplyBufferBytes - 1) / kReplyBufferBytes);
   line += " omem=" + std::to_string(omem) + " tot-mem=0 events=";
   line += std::string(ev & Client::kEventRead ? "r" : "") + (ev & Client::kEventWrite ? "w" : "");

@@ -57,6 +57,7 @@ class Worker {
   // waited in c.in. False if the connection must close now.
   bool finish_batch(Client& c, bool ran);
   void check_soft_limit_time(int64_t now);
+  void shrink_idle_buffers(int64_t now);
   void update_events(Client& c);
   void close_client(Client& c);
   void handle_wake();
@@ -112,6 +113,7 @@ class Worker {
   int64_t next_expire_ms_ = 0;
   int64_t next_timeout_check_ms_ = 0;
   int64_t next_obuf_check_ms_ = 0;
+  int64_t next_buffer_check_ms_ = 0;
 };
 
 }  // namespace tally

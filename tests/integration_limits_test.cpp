@@ -489,6 +489,34 @@ TEST(LimitsTest, ClientQueryBufferLimit) {
               "between 1048576 and 9223372036854775807 inclusive");
 }
 
+// A busy connection keeps its output buffer (CLIENT LIST rbs) between replies up to 1 MiB, so the next
+// big reply does not take fresh memory; a bigger one is freed as soon as it is written, and any over
+// 16 KiB once the connection has been idle for 2 s (worker.cpp kBusyBufferKeep, kIdleBufferMs).
+TEST(LimitsTest, ReplyBufferKeptWhileBusyFreedWhenIdle) {
+  if (ServerIsRealRedis()) GTEST_SKIP() << "rbs is Redis's fixed reply buffer there, resized on other rules";
+  auto server = StartServer();
+  ASSERT_TRUE(server);
+  Client c(server->port());
+  ASSERT_TRUE(ExpectOk(Cmd(c, {"SET", "mid", Patterned(300000, 'm')})));
+  ASSERT_TRUE(ExpectOk(Cmd(c, {"SET", "huge", Patterned(2 * kMb, 'h')})));
+  RawConn reader(server->port());
+  long long id = ClientIdOf(reader);
+  const std::string mid = BulkOf(Patterned(300000, 'm'));
+  ASSERT_TRUE(ExpectRaw(reader, "GET mid\r\n", mid));
+  std::string line = ClientLine(c, id);
+  EXPECT_GE(NumField(line, "rbs"), 300000) << "kept after the reply went out: " << line;
+  EXPECT_LE(NumField(line, "rbs"), kMb) << line;
+  EXPECT_EQ(NumField(line, "omem"), 0) << line;
+  ASSERT_TRUE(ExpectRaw(reader, "GET huge\r\n", BulkOf(Patterned(2 * kMb, 'h'))));
+  line = ClientLine(c, id);
+  EXPECT_EQ(NumField(line, "rbs"), 0) << "a buffer over 1 MiB is freed once written: " << line;
+  ASSERT_TRUE(ExpectRaw(reader, "GET mid\r\n", mid));
+  EXPECT_GE(NumField(ClientLine(c, id), "rbs"), 300000);
+  // Idle (the other connection's CLIENT LIST does not count as its activity): freed within 2 s + 1 s.
+  EXPECT_TRUE(WaitFor([&] { return NumField(ClientLine(c, id), "rbs") == 0; }, 6000)) << ClientLine(c, id);
+  ASSERT_TRUE(ExpectRaw(reader, "PING\r\n", "+PONG\r\n"));  // and the connection works on
+}
+
 TEST(LimitsTest, MaxclientsAtRuntime) {
   auto server = StartServer();
   ASSERT_TRUE(server);
