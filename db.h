@@ -119,6 +119,28 @@ T* object_as(Entry* e) { return std::launder(static_cast<T*>(e->object())); }
 template <class T>
 const T* object_as(const Entry* e) { return std::launder(static_cast<const T*>(e->object())); }
 
+// The ObjectOps of T (HashObject, ZSet), for its .cpp to register: T must have a noexcept move
+// constructor, `T clone() const`, `memory_bytes()` (bytes owned outside the header) and `size()`.
+template <class T>
+struct InlineObjectOps {
+  static void destroy(void* object) { object_as_ptr(object)->~T(); }
+  static void clone(const void* object, void* to) { ::new (to) T(object_as_ptr(object)->clone()); }
+  static void* detach(void* object) {
+    T* in_place = object_as_ptr(object);
+    T* detached = new T(std::move(*in_place));
+    in_place->~T();
+    return detached;
+  }
+  static void free_detached(void* detached) { delete static_cast<T*>(detached); }
+  static std::size_t memory(const void* object) { return object_as_ptr(object)->memory_bytes(); }
+  static std::size_t length(const void* object) { return object_as_ptr(object)->size(); }
+  static constexpr ObjectOps kOps{destroy, clone, detach, free_detached, memory, length};
+
+ private:
+  static T* object_as_ptr(void* object) { return std::launder(static_cast<T*>(object)); }
+  static const T* object_as_ptr(const void* object) { return std::launder(static_cast<const T*>(object)); }
+};
+
 inline Entry* entry_of(HNode* n) { return owner_of<Entry>(n, offsetof(Entry, node)); }
 inline const Entry* entry_of(const HNode* n) { return owner_of<Entry>(n, offsetof(Entry, node)); }
 

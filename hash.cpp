@@ -291,23 +291,8 @@ void HashObject::free_field(HashField* f) {
 
 namespace {
 
-HashObject* hash_at(void* object) { return std::launder(static_cast<HashObject*>(object)); }
-const HashObject* hash_at(const void* object) { return std::launder(static_cast<const HashObject*>(object)); }
-
-void destroy_hash(void* object) { hash_at(object)->~HashObject(); }
-void clone_hash(const void* object, void* to) { ::new (to) HashObject(hash_at(object)->clone()); }
-void* detach_hash(void* object) {
-  HashObject* h = hash_at(object);
-  HashObject* detached = new HashObject(std::move(*h));
-  h->~HashObject();
-  return detached;
-}
-void free_detached_hash(void* detached) { delete static_cast<HashObject*>(detached); }
-std::size_t hash_memory(const void* object) { return hash_at(object)->memory_bytes(); }
-std::size_t hash_length(const void* object) { return hash_at(object)->size(); }
-
-constexpr ObjectOps kHashOps{destroy_hash, clone_hash, detach_hash, free_detached_hash, hash_memory, hash_length};
-[[maybe_unused]] const bool kHashOpsRegistered = register_object_ops(ValueType::kHash, &kHashOps);
+[[maybe_unused]] const bool kHashOpsRegistered =
+    register_object_ops(ValueType::kHash, &InlineObjectOps<HashObject>::kOps);
 
 }  // namespace
 

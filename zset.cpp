@@ -716,23 +716,7 @@ bool ZSet::check_invariants() const {
 
 namespace {
 
-ZSet* zset_at(void* object) { return std::launder(static_cast<ZSet*>(object)); }
-const ZSet* zset_at(const void* object) { return std::launder(static_cast<const ZSet*>(object)); }
-
-void zset_destroy(void* object) { zset_at(object)->~ZSet(); }
-void zset_clone(const void* object, void* to) { ::new (to) ZSet(zset_at(object)->clone()); }
-void* zset_detach(void* object) {
-  ZSet* z = zset_at(object);
-  ZSet* detached = new ZSet(std::move(*z));
-  z->~ZSet();
-  return detached;
-}
-void zset_free_detached(void* detached) { delete static_cast<ZSet*>(detached); }
-std::size_t zset_memory(const void* object) { return zset_at(object)->memory_bytes(); }
-std::size_t zset_length(const void* object) { return zset_at(object)->size(); }
-
-const ObjectOps kOps = {zset_destroy, zset_clone, zset_detach, zset_free_detached, zset_memory, zset_length};
-[[maybe_unused]] const bool registered = register_object_ops(ValueType::kZSet, &kOps);
+[[maybe_unused]] const bool registered = register_object_ops(ValueType::kZSet, &InlineObjectOps<ZSet>::kOps);
 
 }  // namespace
 
