@@ -113,32 +113,33 @@ struct Entry {
 };
 static_assert(sizeof(Entry) == 40, "Entry header is part of the memory budget");
 
-// e's object as a T (HashObject, ZSet). REQUIRES: e holds a T (value_type()).
+// The T (HashObject, ZSet) constructed at `object` (an Entry's v.object), and e's object as a T.
+// REQUIRES: a T lives there (e->value_type()).
 template <class T>
-T* object_as(Entry* e) { return std::launder(static_cast<T*>(e->object())); }
+T* object_at(void* object) { return std::launder(static_cast<T*>(object)); }
 template <class T>
-const T* object_as(const Entry* e) { return std::launder(static_cast<const T*>(e->object())); }
+const T* object_at(const void* object) { return std::launder(static_cast<const T*>(object)); }
+template <class T>
+T* object_as(Entry* e) { return object_at<T>(e->object()); }
+template <class T>
+const T* object_as(const Entry* e) { return object_at<T>(e->object()); }
 
 // The ObjectOps of T (HashObject, ZSet), for its .cpp to register: T must have a noexcept move
 // constructor, `T clone() const`, `memory_bytes()` (bytes owned outside the header) and `size()`.
 template <class T>
 struct InlineObjectOps {
-  static void destroy(void* object) { object_as_ptr(object)->~T(); }
-  static void clone(const void* object, void* to) { ::new (to) T(object_as_ptr(object)->clone()); }
+  static void destroy(void* object) { object_at<T>(object)->~T(); }
+  static void clone(const void* object, void* to) { ::new (to) T(object_at<T>(object)->clone()); }
   static void* detach(void* object) {
-    T* in_place = object_as_ptr(object);
+    T* in_place = object_at<T>(object);
     T* detached = new T(std::move(*in_place));
     in_place->~T();
     return detached;
   }
   static void free_detached(void* detached) { delete static_cast<T*>(detached); }
-  static std::size_t memory(const void* object) { return object_as_ptr(object)->memory_bytes(); }
-  static std::size_t length(const void* object) { return object_as_ptr(object)->size(); }
+  static std::size_t memory(const void* object) { return object_at<T>(object)->memory_bytes(); }
+  static std::size_t length(const void* object) { return object_at<T>(object)->size(); }
   static constexpr ObjectOps kOps{destroy, clone, detach, free_detached, memory, length};
-
- private:
-  static T* object_as_ptr(void* object) { return std::launder(static_cast<T*>(object)); }
-  static const T* object_as_ptr(const void* object) { return std::launder(static_cast<const T*>(object)); }
 };
 
 inline Entry* entry_of(HNode* n) { return owner_of<Entry>(n, offsetof(Entry, node)); }

@@ -553,7 +553,7 @@ TEST_F(HashLimitsTest, ObjectOpsAreRegistered) {
     EXPECT_EQ(ops.length(h), 2u);
     EXPECT_EQ(ops.memory(h), h->memory_bytes());
     ops.clone(h, copy_at);
-    auto* copy = std::launder(reinterpret_cast<HashObject*>(copy_at));
+    auto* copy = object_at<HashObject>(copy_at);
     EXPECT_EQ(ops.length(copy), 2u);
     EXPECT_EQ(copy->compact(), form == Form::kCompact);
     EXPECT_EQ(get(*copy, "b"), "2");

@@ -430,7 +430,7 @@ TEST_P(ZSetForms, ObjectOpsRegistered) {
   EXPECT_EQ(ops.memory(z), z->memory_bytes());
   EXPECT_GT(ops.memory(z), empty + 500 * (compact() ? 4 : sizeof(ZNode)));
   ops.clone(z, copy_at);
-  auto* copy = std::launder(reinterpret_cast<ZSet*>(copy_at));
+  auto* copy = object_at<ZSet>(copy_at);
   EXPECT_EQ(ops.length(copy), 500u);
   EXPECT_TRUE(same_contents(*z, *copy));
   ops.destroy(z);  // the copy must survive its source
