@@ -34,6 +34,7 @@ struct Client {
   int worker = -1;
   std::string addr = "127.0.0.1:0";   // peer ip:port
   std::string laddr = "127.0.0.1:0";  // local ip:port
+  bool unix_socket = false;           // accepted on the unixsocket listener (CLIENT LIST flags=U)
   std::unique_ptr<TlsConn, TlsFree> tls;  // accepted on the TLS port; used only by the client's worker
   int64_t created_ms = 0;
 

@@ -156,7 +156,7 @@ std::string client_info_line(Client& cl) {
   line += "id=" + std::to_string(cl.id) + " addr=" + cl.addr + " laddr=" + cl.laddr + " fd=" + std::to_string(cl.fd);
   line += " name=" + name + " age=" + std::to_string((now - cl.created_ms) / 1000);
   line += " idle=" + std::to_string((now - cl.last_interaction_ms.load(std::memory_order_relaxed)) / 1000);
-  line += " flags=N db=" + std::to_string(cl.db.load(std::memory_order_relaxed));
+  line += std::string(cl.unix_socket ? " flags=U" : " flags=N") + " db=" + std::to_string(cl.db.load(std::memory_order_relaxed));
   line += " sub=0 psub=0 ssub=0 multi=-1 qbuf=" + std::to_string(cl.qbuf_bytes.load(std::memory_order_relaxed));
   // Pending output as Redis splits it (client.h): obl in the fixed buffer, omem in a list of
   // (here nominal) 16 KiB blocks, oll of them.

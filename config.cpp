@@ -14,6 +14,7 @@
 #include <cctype>
 #include <cerrno>
 #include <climits>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -29,7 +30,7 @@
 namespace tally {
 namespace {
 
-enum class Kind : uint8_t { kInt, kBool, kEnum, kString, kMemory };
+enum class Kind : uint8_t { kInt, kBool, kEnum, kString, kMemory, kOctal };  // kOctal: a file mode, read and shown in octal
 
 enum ParamFlag : uint8_t {
   kMutable = 1,    // CONFIG SET may change it
@@ -330,6 +331,8 @@ const std::vector<Param>& params() {
       num("maxmemory", Kind::kMemory, kMutable, 0, kInt64Max, get_num<&C::maxmemory>, set_num<&C::maxmemory>),
       // TLS: fixed at start (no context reload on CONFIG SET), except the per-connection client-cert mode.
       num("tls-port", Kind::kInt, 0, 0, 65535, get_num<&C::tls_port>, set_num<&C::tls_port>),
+      str("unixsocket", 0, get_str<&C::unixsocket>, set_str<&C::unixsocket>),
+      num("unixsocketperm", Kind::kOctal, 0, 0, 0777, get_num<&C::unixsocketperm>, set_num<&C::unixsocketperm>),
       str("tls-cert-file", 0, get_str<&C::tls_cert_file>, set_str<&C::tls_cert_file>),
       str("tls-key-file", 0, get_str<&C::tls_key_file>, set_str<&C::tls_key_file>),
       str("tls-key-file-pass", 0, get_str<&C::tls_key_file_pass>, set_str<&C::tls_key_file_pass>),
@@ -419,6 +422,12 @@ bool parse_memory(std::string_view s, int64_t* out) {
   return true;
 }
 
+std::string octal(int64_t v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%llo", static_cast<unsigned long long>(v));
+  return buf;
+}
+
 std::string parse_number(const Param& p, std::string_view value, int64_t* v) {
   switch (p.kind) {
     case Kind::kBool:
@@ -439,12 +448,23 @@ std::string parse_number(const Param& p, std::string_view value, int64_t* v) {
     case Kind::kMemory:
       if (!parse_memory(value, v)) return "argument must be a memory value";
       break;
+    case Kind::kOctal: {  // as Redis: strtoll in base 8, which takes a sign and leading blanks
+      std::string s(value);
+      char* end = nullptr;
+      errno = 0;
+      long long n = std::strtoll(s.c_str(), &end, 8);
+      if (*end != '\0' || errno == ERANGE) return "argument couldn't be parsed as an octal number";
+      *v = n;
+      break;
+    }
     default:
       if (!parse_int64(value, v)) return "argument couldn't be parsed into an integer";
       break;
   }
-  if (*v < p.min || *v > p.max)
+  if (*v < p.min || *v > p.max) {
+    if (p.kind == Kind::kOctal) return "argument must be between " + octal(p.min) + " and " + octal(p.max) + " inclusive";
     return "argument must be between " + std::to_string(p.min) + " and " + std::to_string(p.max) + " inclusive";
+  }
   return p.check_num ? p.check_num(v) : "";
 }
 
@@ -475,6 +495,7 @@ std::string get_value(const Config& cfg, const Param& p) {
       if (e.value == v) return std::string(e.name);
     return "";
   }
+  if (p.kind == Kind::kOctal) return octal(v);
   return std::to_string(v);
 }
 

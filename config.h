@@ -43,6 +43,10 @@ struct Config {
   bool daemonize = false;
   // TLS (tls.h): a second listener on tls_port when it is not 0; the files are read once at start.
   int tls_port = 0;
+  // A Unix-domain listener at this path when it is not "" (relative to `dir`, as Redis's chdir makes
+  // it), its mode set to unixsocketperm when that is not 0 (net.h open_unix_listener).
+  std::string unixsocket;
+  int unixsocketperm = 0;
   bool tls_prefer_server_ciphers = false;
   bool tls_session_caching = true;
   int64_t tls_session_cache_size = 20480;

@@ -3,10 +3,13 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -113,6 +116,33 @@ int open_listener(const Config& cfg, int port) {
   // No IPv6 on this machine: the IPv4 wildcard alone, as Redis skips the optional "-::*".
   if (fd == -1 && choice.dual_stack && (errno == EAFNOSUPPORT || errno == EADDRNOTAVAIL))
     fd = listen_on("0.0.0.0", port, false);
+  return fd;
+}
+
+int open_unix_listener(const std::string& path, int perm, std::string* error) {
+  sockaddr_un sa{};
+  sa.sun_family = AF_UNIX;
+  if (path.size() > sizeof sa.sun_path - 1) {
+    *error = "unix socket path too long (" + std::to_string(path.size()) + "), must be under " +
+             std::to_string(sizeof sa.sun_path);
+    return -1;
+  }
+  std::memcpy(sa.sun_path, path.data(), path.size());
+  unlink(path.c_str());  // a socket file left by an earlier run; whether it fails does not matter
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    *error = std::string("creating socket: ") + std::strerror(errno);
+    return -1;
+  }
+  const char* step = nullptr;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) < 0) step = "bind: ";
+  else if (listen(fd, 511) < 0) step = "listen: ";
+  if (step) {
+    *error = step + std::string(std::strerror(errno));
+    close(fd);
+    return -1;
+  }
+  if (perm != 0) chmod(path.c_str(), static_cast<mode_t>(perm));
   return fd;
 }
 

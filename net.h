@@ -17,5 +17,9 @@ bool is_loopback(const sockaddr_storage& ss);
 int open_listener(const Config& cfg);
 // The same on cfg.bind:port (tls-port's listener).
 int open_listener(const Config& cfg, int port);
+// A non-blocking Unix-domain listener at `path`, as Redis's anetUnixServer: a file already there is
+// removed first, and the socket's mode is set to `perm` unless it is 0. -1 on failure, with Redis's
+// reason in *error ("unix socket path too long (N), must be under 108", "bind: <errno text>", ...).
+int open_unix_listener(const std::string& path, int perm, std::string* error);
 
 }  // namespace tally

@@ -126,6 +126,14 @@ bool adjust_open_files_limit(Config& cfg) {
   return true;
 }
 
+// Where the Unix socket goes ("" for none): unixsocket, relative to dir as Redis's chdir to dir makes
+// it. CLIENT LIST shows unixsocket as it was given, as Redis does.
+std::string unix_socket_path(Config& cfg) {
+  std::lock_guard lock(cfg.mu);
+  if (cfg.unixsocket.empty() || cfg.unixsocket.front() == '/' || cfg.dir.empty()) return cfg.unixsocket;
+  return cfg.dir + "/" + cfg.unixsocket;
+}
+
 int run_server(ServerState& state) {
   Config& cfg = state.config;
   if (cfg.workers <= 0) cfg.workers = default_workers();
@@ -136,7 +144,8 @@ int run_server(ServerState& state) {
       return 1;
     }
   }
-  if (cfg.port == 0 && cfg.tls_port == 0) {
+  std::string unix_path = unix_socket_path(cfg);
+  if (cfg.port == 0 && cfg.tls_port == 0 && unix_path.empty()) {
     log_line(LogLevel::kWarning, "Configured to not listen anywhere, exiting.");
     return 1;
   }
@@ -155,6 +164,15 @@ int run_server(ServerState& state) {
   if (cfg.port != 0 && listen_fd < 0) return 1;
   int tls_listen_fd = cfg.tls_port != 0 ? listen_on(cfg.tls_port) : -1;
   if (cfg.tls_port != 0 && tls_listen_fd < 0) return 1;
+  int unix_listen_fd = -1;
+  if (!unix_path.empty()) {
+    std::string why;
+    unix_listen_fd = open_unix_listener(unix_path, cfg.unixsocketperm, &why);
+    if (unix_listen_fd < 0) {
+      log_line(LogLevel::kWarning, "Failed opening Unix socket: " + why);
+      return 1;
+    }
+  }
   state.tcp_port = cfg.port;
   state.executable = executable_path();
   std::string wal_dir;
@@ -189,7 +207,7 @@ int run_server(ServerState& state) {
   signal(SIGXFSZ, SIG_IGN);  // a file size limit makes the log's write fail (and say so) instead
 
   std::vector<std::unique_ptr<Worker>> workers;
-  for (int i = 0; i < cfg.workers; ++i) workers.push_back(std::make_unique<Worker>(state, i, listen_fd, tls_listen_fd));
+  for (int i = 0; i < cfg.workers; ++i) workers.push_back(std::make_unique<Worker>(state, i, Listeners{listen_fd, tls_listen_fd, unix_listen_fd}));
   state.clients.wake_worker = [&workers](int w) {  // CLIENT KILL
     if (w >= 0 && static_cast<std::size_t>(w) < workers.size()) workers[static_cast<std::size_t>(w)]->wake_for_kill();
   };
@@ -210,7 +228,7 @@ int run_server(ServerState& state) {
   {
     ThreadPool pool(cfg.workers, [&workers](std::stop_token st, int i) { workers[static_cast<std::size_t>(i)]->run(st); });
     // Clients connect while the data loads and get -LOADING until it is in.
-    std::jthread loader([&state, &wal] {
+    std::jthread loader([&state, &wal, unix_listen_fd] {
       int64_t started = now_ms();
       std::string error = wal.recover(&state.loading);
       if (!error.empty()) {
@@ -223,6 +241,7 @@ int run_server(ServerState& state) {
                                       " seconds (" + std::to_string(state.keyspace->dbsize(0)) + " keys in db 0)");
       if (state.config.port) log_line(LogLevel::kNotice, "Ready to accept connections tcp");
       if (state.config.tls_port) log_line(LogLevel::kNotice, "Ready to accept connections tls");
+      if (unix_listen_fd >= 0) log_line(LogLevel::kNotice, "Ready to accept connections unix");
     });
     int sig = 0;
     sigwait(&set, &sig);
@@ -239,6 +258,12 @@ int run_server(ServerState& state) {
   workers.clear();
   if (listen_fd >= 0) close(listen_fd);
   if (tls_listen_fd >= 0) close(tls_listen_fd);
+  if (unix_listen_fd >= 0) {  // as Redis at shutdown
+    close(unix_listen_fd);
+    log_line(LogLevel::kNotice, "Removing the unix socket file.");
+    if (unlink(unix_path.c_str()) != 0)
+      log_line(LogLevel::kWarning, "Error removing the unix socket file: " + errno_text());
+  }
   log_line(LogLevel::kNotice, "Tally is now ready to exit, bye bye...");
   return 0;
 }

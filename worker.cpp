@@ -81,8 +81,8 @@ std::string errno_text() { return std::strerror(errno); }
 
 }  // namespace
 
-Worker::Worker(ServerState& state, int index, int listen_fd, int tls_listen_fd)
-    : state_(state), index_(index), listen_fd_(listen_fd), tls_listen_fd_(tls_listen_fd),
+Worker::Worker(ServerState& state, int index, Listeners listeners)
+    : state_(state), index_(index), listen_(listeners),
       scratch_(new char[kScratchSize]),
       stats_(*state.workers[static_cast<std::size_t>(index)]) {
   epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
@@ -93,10 +93,11 @@ Worker::Worker(ServerState& state, int index, int listen_fd, int tls_listen_fd)
   }
   epoll_event ev{};
   ev.events = EPOLLIN | EPOLLEXCLUSIVE;
-  ev.data.ptr = &listen_tag_;
-  if (listen_fd_ >= 0) epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, listen_fd_, &ev);
-  ev.data.ptr = &tls_listen_tag_;
-  if (tls_listen_fd_ >= 0) epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, tls_listen_fd_, &ev);
+  for (auto [fd, tag] : {std::pair{listen_.tcp, &listen_tag_}, std::pair{listen_.tls, &tls_listen_tag_},
+                         std::pair{listen_.unix_socket, &unix_listen_tag_}}) {
+    ev.data.ptr = tag;
+    if (fd >= 0) epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev);
+  }
   ev.events = EPOLLIN;
   ev.data.ptr = &wake_tag_;
   epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &ev);
@@ -113,8 +114,8 @@ void Worker::run(std::stop_token st) {
   epoll_event events[256];
   // Connections queued before the listener joined this epoll set are not reported by an
   // EPOLLEXCLUSIVE registration; take them now.
-  if (listen_fd_ >= 0) accept_clients(listen_fd_);
-  if (tls_listen_fd_ >= 0) accept_clients(tls_listen_fd_);
+  for (int fd : {listen_.tcp, listen_.tls, listen_.unix_socket})
+    if (fd >= 0) accept_clients(fd);
   while (!st.stop_requested()) {
     int64_t now = now_ms();
     int64_t hz = std::max<int64_t>(1, std::min<int64_t>(500, state_.config.hz.load()));
@@ -130,9 +131,11 @@ void Worker::run(std::stop_token st) {
     for (int i = 0; i < n; ++i) {
       void* tag = events[i].data.ptr;
       if (tag == &listen_tag_) {
-        accept_clients(listen_fd_);
+        accept_clients(listen_.tcp);
       } else if (tag == &tls_listen_tag_) {
-        accept_clients(tls_listen_fd_);
+        accept_clients(listen_.tls);
+      } else if (tag == &unix_listen_tag_) {
+        accept_clients(listen_.unix_socket);
       } else if (tag == &wake_tag_) {
         handle_wake();
       } else if (Client* c = static_cast<Client*>(tag); !c->closed) {
@@ -149,7 +152,8 @@ void Worker::run(std::stop_token st) {
 }
 
 void Worker::accept_clients(int listen_fd) {
-  bool tls = listen_fd == tls_listen_fd_;
+  bool tls = listen_fd == listen_.tls;
+  bool local = listen_fd == listen_.unix_socket;
   for (int i = 0; i < 64; ++i) {
     sockaddr_storage peer{};
     socklen_t len = sizeof peer;
@@ -173,8 +177,8 @@ void Worker::accept_clients(int listen_fd) {
       continue;
     }
     int one = 1;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    if (int64_t ka = state_.config.tcp_keepalive.load(); ka > 0) {
+    if (!local) setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    if (int64_t ka = state_.config.tcp_keepalive.load(); ka > 0 && !local) {
       int idle = static_cast<int>(std::min<int64_t>(ka, INT_MAX));
       setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
       setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
@@ -191,11 +195,17 @@ void Worker::accept_clients(int listen_fd) {
       }
     }
     c->worker = index_;
-    c->addr = endpoint(peer);
-    sockaddr_storage local{};
-    len = sizeof local;
-    getsockname(fd, reinterpret_cast<sockaddr*>(&local), &len);
-    c->laddr = endpoint(local);
+    if (local) {  // as Redis: both ends are the socket's configured path, port 0
+      std::lock_guard lock(state_.config.mu);
+      c->addr = c->laddr = state_.config.unixsocket + ":0";
+      c->unix_socket = true;
+    } else {
+      c->addr = endpoint(peer);
+      sockaddr_storage here{};
+      len = sizeof here;
+      getsockname(fd, reinterpret_cast<sockaddr*>(&here), &len);
+      c->laddr = endpoint(here);
+    }
     c->created_ms = now_ms();
     c->last_interaction_ms = c->created_ms;
     c->authenticated = state_.acl.default_login();

@@ -22,9 +22,16 @@
 
 namespace tally {
 
+// The listening sockets every worker accepts from (-1: that one is not configured).
+struct Listeners {
+  int tcp = -1;          // port
+  int tls = -1;          // tls-port
+  int unix_socket = -1;  // unixsocket
+};
+
 class Worker {
  public:
-  Worker(ServerState& state, int index, int listen_fd, int tls_listen_fd);
+  Worker(ServerState& state, int index, Listeners listeners);
   ~Worker();
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
@@ -91,10 +98,10 @@ class Worker {
 
   ServerState& state_;
   const int index_;
-  const int listen_fd_;      // -1 with port 0
-  const int tls_listen_fd_;  // -1 with tls-port 0
+  const Listeners listen_;
   int epoll_fd_ = -1;
-  char listen_tag_ = 0, tls_listen_tag_ = 0, wake_tag_ = 0;  // epoll data.ptr values that are not clients
+  // epoll data.ptr values that are not clients
+  char listen_tag_ = 0, tls_listen_tag_ = 0, unix_listen_tag_ = 0, wake_tag_ = 0;
   int wake_fd_ = -1;
   std::unordered_map<Client*, std::unique_ptr<Client>> clients_;  // the connections this worker owns
   std::vector<std::unique_ptr<Client>> graveyard_;  // closed during the current event batch

@@ -14,6 +14,7 @@ Standard library only. Usage:
   python3 bench/compare.py -t hget_big,zscore_big,zrange_100,zrevrank_big   # on a 100k-field hash / zset
   python3 bench/compare.py -t zrange_100,zrange_100_frac    # integer scores, then fractional (N.37)
   python3 bench/compare.py --appendonly yes --appendfsync always              # both servers logging
+  python3 bench/compare.py --unix                                             # over a Unix socket
 """
 import argparse
 import csv
@@ -37,14 +38,21 @@ from memory import encode, send_all  # noqa: E402
 def start_servers(args, workdir):
     extra = ["--appendfsync", args.appendfsync] if args.appendonly == "yes" else []
     tally_extra = extra + (["--workers", str(args.workers)] if args.workers else [])
-    return (Server("tally", args.tally, workdir, tally_extra, args.appendonly),
-            Server("redis", args.redis, workdir, extra, args.appendonly))
+    servers = []
+    for name, binary, more in (("tally", args.tally, tally_extra), ("redis", args.redis, extra)):
+        # --unix: each server also listens on a Unix socket, and redis-benchmark talks to that (-s).
+        sock = os.path.join(workdir, name + ".sock") if args.unix else None
+        srv = Server(name, binary, workdir, more + (["--unixsocket", sock] if sock else []), args.appendonly)
+        srv.sock = sock
+        servers.append(srv)
+    return tuple(servers)
 
 
 def run_benchmark(server, test, pipeline, args):
     # Pipelined runs are 10 times faster: more requests keep them long enough to measure.
     requests = args.requests if pipeline == 1 else args.pipelined_requests
-    cmd = ["redis-benchmark", "-p", str(server.port), "-c", str(args.clients), "-n", str(requests),
+    where = ["-s", server.sock] if server.sock else ["-p", str(server.port)]
+    cmd = ["redis-benchmark"] + where + ["-c", str(args.clients), "-n", str(requests),
            "-P", str(pipeline), "-r", str(args.keyspace), "--csv", "-q"]
     custom = CUSTOM.get(test)
     cmd += custom if custom else ["-t", test]
@@ -107,6 +115,7 @@ def main():
     p.add_argument("-r", "--keyspace", type=int, default=100000)
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--workers", type=int, default=0, help="Tally --workers (default: the server's own, one per core but one)")
+    p.add_argument("--unix", action="store_true", help="benchmark over a Unix socket (unixsocket, redis-benchmark -s)")
     p.add_argument("--appendonly", default="no")
     p.add_argument("--appendfsync", default="everysec")
     p.add_argument("--tally", default=os.path.join(ROOT, "tally-server"))
@@ -140,6 +149,7 @@ def main():
     meta = {"clients": args.clients, "requests": args.requests, "pipelined_requests": args.pipelined_requests,
             "rounds": args.rounds, "keyspace": args.keyspace,
             "appendonly": args.appendonly, "appendfsync": args.appendfsync, "cores": os.cpu_count(),
+            "transport": "unix" if args.unix else "tcp",
             "time": time.strftime("%Y-%m-%d %H:%M:%S")}
     if args.json:
         with open(args.json, "w") as f:

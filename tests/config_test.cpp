@@ -117,6 +117,37 @@ TEST(ConfigTest, BadFlagsAreNamed) {
             "Invalid argument '2048' for 'shards': argument must be between 1 and 1024 inclusive");
 }
 
+// unixsocketperm is a file mode: read as Redis reads it (strtoll in base 8) and shown in octal.
+TEST(ConfigTest, OctalModes) {
+  struct Case {
+    const char* in;
+    int want;
+    const char* shown;
+  } cases[] = {{"700", 0700, "700"}, {"0755", 0755, "755"}, {"777", 0777, "777"}, {"0", 0, "0"},
+               {"+7", 07, "7"},      {" 7", 07, "7"},       {"", 0, "0"}};
+  for (const Case& c : cases) {
+    Config cfg;
+    ASSERT_EQ(parse(&cfg, {"--unixsocketperm", c.in}), "") << c.in;
+    EXPECT_EQ(cfg.unixsocketperm, c.want) << c.in;
+    EXPECT_EQ(get_one(cfg, "unixsocketperm"), c.shown) << c.in;
+  }
+  Config cfg;
+  for (const char* bad : {"8", "79", "7x", "0x7", "7 "})
+    EXPECT_EQ(parse(&cfg, {"--unixsocketperm", bad}), "Invalid argument '" + std::string(bad) +
+                                                          "' for 'unixsocketperm': argument couldn't be parsed as an octal number")
+        << bad;
+  for (const char* out : {"1000", "-1", "7777"})
+    EXPECT_EQ(parse(&cfg, {"--unixsocketperm", out}),
+              "Invalid argument '" + std::string(out) + "' for 'unixsocketperm': argument must be between 0 and 777 inclusive")
+        << out;
+  EXPECT_EQ(parse(&cfg, {"--unixsocketperm", "99999999999999999999999"}),
+            "Invalid argument '99999999999999999999999' for 'unixsocketperm': argument couldn't be parsed as an octal number");
+  EXPECT_EQ(cfg.unixsocketperm, 0);
+  EXPECT_EQ(get_one(cfg, "unixsocket"), "");
+  EXPECT_EQ(config_set(&cfg, "unixsocket", "/tmp/x.sock"),
+            "ERR CONFIG SET failed (possibly related to argument 'unixsocket') - can't set immutable config");
+}
+
 TEST(ConfigTest, IntegersAreStrict) {
   Config cfg;
   for (const char* bad : {"+5", "05", " 5", "5 ", "1e3", "0x10", "-0", ""})
