@@ -79,6 +79,7 @@ def rss_mb(pid):
 class Server:
     def __init__(self, name, binary, workdir, extra=(), appendonly="no", wait=True):
         self.name, self.port = name, free_port()
+        self.sock = None  # a Unix socket path, where the caller adds --unixsocket (compare.py --unix)
         self.dir = d = os.path.join(workdir, name)
         os.makedirs(d, exist_ok=True)  # a restart finds its files here
         argv = [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", d,
