@@ -37,9 +37,13 @@ from memory import encode, send_all  # noqa: E402
 
 def start_servers(args, workdir):
     extra = ["--appendfsync", args.appendfsync] if args.appendonly == "yes" else []
-    tally_extra = extra + (["--workers", str(args.workers)] if args.workers else [])
+    workers = getattr(args, "io_threads", 0) or args.workers
+    tally_extra = extra + (["--workers", str(workers)] if workers else [])
+    redis_extra = list(extra)
+    if getattr(args, "io_threads", 0) > 1:  # Redis's threaded I/O, reads too (bench/scaling.py)
+        redis_extra += ["--io-threads", str(args.io_threads), "--io-threads-do-reads", "yes"]
     servers = []
-    for name, binary, more in (("tally", args.tally, tally_extra), ("redis", args.redis, extra)):
+    for name, binary, more in (("tally", args.tally, tally_extra), ("redis", args.redis, redis_extra)):
         # --unix: each server also listens on a Unix socket, and redis-benchmark talks to that (-s).
         sock = os.path.join(workdir, name + ".sock") if args.unix else None
         srv = Server(name, binary, workdir, more + (["--unixsocket", sock] if sock else []), args.appendonly)
@@ -52,8 +56,10 @@ def run_benchmark(server, test, pipeline, args):
     # Pipelined runs are 10 times faster: more requests keep them long enough to measure.
     requests = args.requests if pipeline == 1 else args.pipelined_requests
     where = ["-s", server.sock] if server.sock else ["-p", str(server.port)]
-    cmd = ["redis-benchmark"] + where + ["-c", str(args.clients), "-n", str(requests),
+    cmd = [getattr(args, "benchmark", "redis-benchmark")] + where + ["-c", str(args.clients), "-n", str(requests),
            "-P", str(pipeline), "-r", str(args.keyspace), "--csv", "-q"]
+    if getattr(args, "client_threads", 0) > 1:
+        cmd += ["--threads", str(args.client_threads)]
     custom = CUSTOM.get(test)
     cmd += custom if custom else ["-t", test]
     before = cpu_snapshot(server.proc.pid)
@@ -115,6 +121,10 @@ def main():
     p.add_argument("-r", "--keyspace", type=int, default=100000)
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--workers", type=int, default=0, help="Tally --workers (default: the server's own, one per core but one)")
+    p.add_argument("--io-threads", type=int, default=0,
+                   help="Tally --workers N and Redis --io-threads N --io-threads-do-reads yes (bench/scaling.py)")
+    p.add_argument("--client-threads", type=int, default=0, help="redis-benchmark --threads N")
+    p.add_argument("--benchmark", default="redis-benchmark", help="the redis-benchmark binary")
     p.add_argument("--unix", action="store_true", help="benchmark over a Unix socket (unixsocket, redis-benchmark -s)")
     p.add_argument("--appendonly", default="no")
     p.add_argument("--appendfsync", default="everysec")
@@ -149,7 +159,8 @@ def main():
     meta = {"clients": args.clients, "requests": args.requests, "pipelined_requests": args.pipelined_requests,
             "rounds": args.rounds, "keyspace": args.keyspace,
             "appendonly": args.appendonly, "appendfsync": args.appendfsync, "cores": os.cpu_count(),
-            "transport": "unix" if args.unix else "tcp",
+            "transport": "unix" if args.unix else "tcp", "io_threads": args.io_threads,
+            "client_threads": args.client_threads,
             "time": time.strftime("%Y-%m-%d %H:%M:%S")}
     if args.json:
         with open(args.json, "w") as f:
