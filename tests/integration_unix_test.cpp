@@ -2,6 +2,7 @@
 // socket, what CLIENT LIST shows of its clients, the socket file's mode, a stale file, removal at
 // shutdown, a socket as the only listener, and the settings that stop the start. Validated against
 // redis-server 7.0 (TALLY_SERVER=/usr/bin/redis-server).
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -130,6 +131,25 @@ TEST(UnixSocket, StaleFileIsReplacedAndTheSocketRemovedAtShutdown) {
   u.reset();
   server->Stop();
   EXPECT_NE(access(path.c_str(), F_OK), 0) << "the socket file outlived the server";
+  rmdir(dir.c_str());
+}
+
+TEST(UnixSocket, ASocketFileAlreadyGoneIsReportedAtShutdown) {
+  std::string dir = TempDir();
+  ASSERT_FALSE(dir.empty());
+  std::string path = dir + "/gone.sock";
+  auto server = StartServer({"--unixsocket", path});
+  ASSERT_TRUE(server);
+  ASSERT_TRUE(WaitUnix(path, 5000));
+  ASSERT_EQ(unlink(path.c_str()), 0);
+  Client tcp(server->port());
+  ExpectBulk(Cmd(tcp, {"ECHO", "still serving"}), "still serving");
+  tcp.Close();
+  ASSERT_EQ(kill(server->pid(), SIGTERM), 0);
+  ASSERT_TRUE(server->WaitExit(10000));
+  std::string log = server->LogSinceStart();
+  EXPECT_NE(log.find("Removing the unix socket file."), std::string::npos) << log;
+  EXPECT_NE(log.find("Error removing the unix socket file: No such file or directory"), std::string::npos) << log;
   rmdir(dir.c_str());
 }
 
