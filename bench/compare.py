@@ -111,29 +111,9 @@ def summarize(samples):
     return med
 
 
-def main():
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("-t", "--tests", default="ping_inline,ping_mbulk,set,get,incr,mset")
-    p.add_argument("-P", "--pipelines", default="1,16")
-    p.add_argument("-c", "--clients", type=int, default=50)
-    p.add_argument("-n", "--requests", type=int, default=100000, help="requests per run at -P 1")
-    p.add_argument("--pipelined-requests", type=int, default=500000, help="requests per run at -P 2 and more")
-    p.add_argument("-r", "--keyspace", type=int, default=100000)
-    p.add_argument("--rounds", type=int, default=3)
-    p.add_argument("--workers", type=int, default=0, help="Tally --workers (default: the server's own, one per core but one)")
-    p.add_argument("--io-threads", type=int, default=0,
-                   help="Tally --workers N and Redis --io-threads N --io-threads-do-reads yes (bench/scaling.py)")
-    p.add_argument("--client-threads", type=int, default=0, help="redis-benchmark --threads N")
-    p.add_argument("--benchmark", default="redis-benchmark", help="the redis-benchmark binary")
-    p.add_argument("--unix", action="store_true", help="benchmark over a Unix socket (unixsocket, redis-benchmark -s)")
-    p.add_argument("--appendonly", default="no")
-    p.add_argument("--appendfsync", default="everysec")
-    p.add_argument("--tally", default=os.path.join(ROOT, "tally-server"))
-    p.add_argument("--redis", default=shutil.which("redis-server") or "redis-server")
-    p.add_argument("--json", help="write results here")
-    p.add_argument("--baseline", help="compare with this earlier --json result")
-    args = p.parse_args()
-
+def run_suite(args, report):
+    """Starts both servers, runs every test at every pipeline depth in alternating rounds, stops them;
+    returns {"<test> -P <n>": {"tally": medians, "redis": medians}} and calls report(name, t, r) per row."""
     workdir = tempfile.mkdtemp(prefix="tally-bench-")
     tally, redis = start_servers(args, workdir)
     results = {}
@@ -150,12 +130,46 @@ def main():
                         samples[srv.name].append(run_benchmark(srv, test, pipeline, args))
                 t, r = summarize(samples["tally"]), summarize(samples["redis"])
                 results[f"{test} -P {pipeline}"] = {"tally": t, "redis": r}
-                print_row(f"{test} -P {pipeline}", t, r)
+                report(f"{test} -P {pipeline}", t, r)
                 sys.stdout.flush()
     finally:
         tally.stop()
         redis.stop()
         shutil.rmtree(workdir, ignore_errors=True)
+    return results
+
+
+def add_run_options(p, tests, clients, requests, pipelined_requests):
+    """The options run_suite() reads, with these defaults (bench/scaling.py shares them)."""
+    p.add_argument("-t", "--tests", default=tests)
+    p.add_argument("-P", "--pipelines", default="1,16")
+    p.add_argument("-c", "--clients", type=int, default=clients)
+    p.add_argument("-n", "--requests", type=int, default=requests, help="requests per run at -P 1")
+    p.add_argument("--pipelined-requests", type=int, default=pipelined_requests,
+                   help="requests per run at -P 2 and more")
+    p.add_argument("-r", "--keyspace", type=int, default=100000)
+    p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("--tally", default=os.path.join(ROOT, "tally-server"))
+    p.add_argument("--redis", default=shutil.which("redis-server") or "redis-server")
+    p.add_argument("--benchmark", default=shutil.which("redis-benchmark") or "redis-benchmark",
+                   help="the redis-benchmark binary")
+    p.add_argument("--json", help="write results here")
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_run_options(p, "ping_inline,ping_mbulk,set,get,incr,mset", 50, 100000, 500000)
+    p.add_argument("--workers", type=int, default=0, help="Tally --workers (default: the server's own, one per core but one)")
+    p.add_argument("--io-threads", type=int, default=0,
+                   help="Tally --workers N and Redis --io-threads N --io-threads-do-reads yes (bench/scaling.py)")
+    p.add_argument("--client-threads", type=int, default=0, help="redis-benchmark --threads N")
+    p.add_argument("--unix", action="store_true", help="benchmark over a Unix socket (unixsocket, redis-benchmark -s)")
+    p.add_argument("--appendonly", default="no")
+    p.add_argument("--appendfsync", default="everysec")
+    p.add_argument("--baseline", help="compare with this earlier --json result")
+    args = p.parse_args()
+
+    results = run_suite(args, print_row)
     meta = {"clients": args.clients, "requests": args.requests, "pipelined_requests": args.pipelined_requests,
             "rounds": args.rounds, "keyspace": args.keyspace,
             "appendonly": args.appendonly, "appendfsync": args.appendfsync, "cores": os.cpu_count(),

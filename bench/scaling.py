@@ -17,44 +17,22 @@ and the figures say nothing about scaling. Standard library only. Usage:
 import argparse
 import json
 import os
-import shutil
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from compare import CUSTOM, load_big, run_benchmark, start_servers, summarize  # noqa: E402
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from compare import add_run_options, run_suite  # noqa: E402
 
 
 def measure(args, n, client_threads):
     """Runs every test and pipeline against fresh servers with n threads; {name: {"tally", "redis"}}."""
     run = argparse.Namespace(**vars(args))
     run.io_threads, run.client_threads, run.workers = n, client_threads, 0
-    workdir = tempfile.mkdtemp(prefix="tally-scaling-")
-    tally, redis = start_servers(run, workdir)
-    out = {}
-    try:
-        if any(t in CUSTOM for t in args.tests.split(",")):
-            for srv in (tally, redis):
-                load_big(srv, args.keyspace, False)
-        for pipeline in [int(x) for x in args.pipelines.split(",")]:
-            for test in args.tests.split(","):
-                samples = {"tally": [], "redis": []}
-                for rnd in range(args.rounds):
-                    for srv in ((tally, redis) if rnd % 2 == 0 else (redis, tally)):
-                        samples[srv.name].append(run_benchmark(srv, test, pipeline, run))
-                out[f"{test} -P {pipeline}"] = {k: summarize(v) for k, v in samples.items()}
-                t, r = out[f"{test} -P {pipeline}"]["tally"], out[f"{test} -P {pipeline}"]["redis"]
-                print(f"  N={n:<3} {test + ' -P ' + str(pipeline):<20} tally {t['rps']:>10.0f}  redis {r['rps']:>10.0f}"
-                      f"  ratio {t['rps'] / r['rps']:5.2f}  cpu us/req {t['cpu_us_per_req']:6.2f}/{r['cpu_us_per_req']:<6.2f}",
-                      flush=True)
-    finally:
-        tally.stop()
-        redis.stop()
-        shutil.rmtree(workdir, ignore_errors=True)
-    return out
+
+    def report(name, t, r):
+        print(f"  N={n:<3} {name:<20} tally {t['rps']:>10.0f}  redis {r['rps']:>10.0f}  ratio {t['rps'] / r['rps']:5.2f}"
+              f"  cpu us/req {t['cpu_us_per_req']:6.2f}/{r['cpu_us_per_req']:<6.2f}")
+    return run_suite(run, report)
 
 
 def main():
@@ -62,17 +40,7 @@ def main():
     p.add_argument("--threads", default="1,2,4,8", help="server thread counts N to measure")
     p.add_argument("--client-threads", type=int, default=0,
                    help="redis-benchmark --threads (default: the cores N leaves, at least 1)")
-    p.add_argument("-t", "--tests", default="get,set,incr,zadd")
-    p.add_argument("-P", "--pipelines", default="1,16")
-    p.add_argument("-c", "--clients", type=int, default=200)
-    p.add_argument("-n", "--requests", type=int, default=200000, help="requests per run at -P 1")
-    p.add_argument("--pipelined-requests", type=int, default=1000000, help="requests per run at -P 2 and more")
-    p.add_argument("-r", "--keyspace", type=int, default=100000)
-    p.add_argument("--rounds", type=int, default=3)
-    p.add_argument("--tally", default=os.path.join(ROOT, "tally-server"))
-    p.add_argument("--redis", default=shutil.which("redis-server") or "redis-server")
-    p.add_argument("--benchmark", default=shutil.which("redis-benchmark") or "redis-benchmark")
-    p.add_argument("--json", help="write results here")
+    add_run_options(p, "get,set,incr,zadd", 200, 200000, 1000000)
     args = p.parse_args()
     args.appendonly, args.appendfsync, args.unix = "no", "everysec", False
     cores = os.cpu_count() or 1
