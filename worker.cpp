@@ -17,6 +17,9 @@
 // connections carry a TlsConn, run the handshake on their first events, and then go through the same
 // read/run/flush path, with conn_read/conn_write in place of read/write.
 //
+// Unix socket: with unixsocket set, a third listening socket, the same way; its clients are plain
+// connections without the TCP options, named by the socket's path (CLIENT LIST addr=<path>:0, flags=U).
+//
 // Output back-pressure (client-output-buffer-limit normal <hard> <soft> <soft-seconds>): a client's
 // commands run only while its pending output is under the soft limit. Past it the worker stops
 // running them and stops reading the socket (the rest of what it read waits in Client::in), and
@@ -93,10 +96,10 @@ Worker::Worker(ServerState& state, int index, Listeners listeners)
   }
   epoll_event ev{};
   ev.events = EPOLLIN | EPOLLEXCLUSIVE;
-  for (auto [fd, tag] : {std::pair{listen_.tcp, &listen_tag_}, std::pair{listen_.tls, &tls_listen_tag_},
-                         std::pair{listen_.unix_socket, &unix_listen_tag_}}) {
-    ev.data.ptr = tag;
-    if (fd >= 0) epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev);
+  const auto fds = listen_.fds();
+  for (std::size_t i = 0; i < fds.size(); ++i) {
+    ev.data.ptr = &listen_tags_[i];
+    if (fds[i] >= 0) epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fds[i], &ev);
   }
   ev.events = EPOLLIN;
   ev.data.ptr = &wake_tag_;
@@ -114,7 +117,7 @@ void Worker::run(std::stop_token st) {
   epoll_event events[256];
   // Connections queued before the listener joined this epoll set are not reported by an
   // EPOLLEXCLUSIVE registration; take them now.
-  for (int fd : {listen_.tcp, listen_.tls, listen_.unix_socket})
+  for (int fd : listen_.fds())
     if (fd >= 0) accept_clients(fd);
   while (!st.stop_requested()) {
     int64_t now = now_ms();
@@ -130,12 +133,9 @@ void Worker::run(std::stop_token st) {
     loop_now_ms_ = now_ms();
     for (int i = 0; i < n; ++i) {
       void* tag = events[i].data.ptr;
-      if (tag == &listen_tag_) {
-        accept_clients(listen_.tcp);
-      } else if (tag == &tls_listen_tag_) {
-        accept_clients(listen_.tls);
-      } else if (tag == &unix_listen_tag_) {
-        accept_clients(listen_.unix_socket);
+      const std::size_t listener = listener_of(tag);
+      if (listener < std::size(listen_tags_)) {
+        accept_clients(listen_.fds()[listener]);
       } else if (tag == &wake_tag_) {
         handle_wake();
       } else if (Client* c = static_cast<Client*>(tag); !c->closed) {

@@ -5,6 +5,7 @@
 // runs on the worker's own thread; those four may be called from any thread.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -27,6 +28,7 @@ struct Listeners {
   int tcp = -1;          // port
   int tls = -1;          // tls-port
   int unix_socket = -1;  // unixsocket
+  std::array<int, 3> fds() const { return {tcp, tls, unix_socket}; }
 };
 
 class Worker {
@@ -50,6 +52,12 @@ class Worker {
 
  private:
   void accept_clients(int listen_fd);
+  // Which listener an epoll tag stands for: i for &listen_tags_[i], past the array for anything else.
+  std::size_t listener_of(const void* tag) const {
+    std::size_t i = 0;
+    while (i < std::size(listen_tags_) && tag != &listen_tags_[i]) ++i;
+    return i;
+  }
   void handle_event(Client& c, uint32_t events);
   void handle_tls_event(Client& c, uint32_t events);
   bool read_tls_input(Client& c);
@@ -100,8 +108,8 @@ class Worker {
   const int index_;
   const Listeners listen_;
   int epoll_fd_ = -1;
-  // epoll data.ptr values that are not clients
-  char listen_tag_ = 0, tls_listen_tag_ = 0, unix_listen_tag_ = 0, wake_tag_ = 0;
+  // epoll data.ptr values that are not clients: &listen_tags_[i] for listen_.fds()[i], the eventfd's
+  char listen_tags_[3] = {}, wake_tag_ = 0;
   int wake_fd_ = -1;
   std::unordered_map<Client*, std::unique_ptr<Client>> clients_;  // the connections this worker owns
   std::vector<std::unique_ptr<Client>> graveyard_;  // closed during the current event batch
