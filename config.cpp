@@ -11,6 +11,7 @@
 
 #include "errors.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <climits>
@@ -331,6 +332,8 @@ const std::vector<Param>& params() {
       num("maxmemory", Kind::kMemory, kMutable, 0, kInt64Max, get_num<&C::maxmemory>, set_num<&C::maxmemory>),
       // TLS: fixed at start (no context reload on CONFIG SET), except the per-connection client-cert mode.
       num("tls-port", Kind::kInt, 0, 0, 65535, get_num<&C::tls_port>, set_num<&C::tls_port>),
+      num("tcp-backlog", Kind::kInt, 0, 0, kIntMax, get_num<&C::tcp_backlog>, set_num<&C::tcp_backlog>),
+      str("pidfile", 0, get_str<&C::pidfile>, set_str<&C::pidfile>),
       str("unixsocket", 0, get_str<&C::unixsocket>, set_str<&C::unixsocket>),
       num("unixsocketperm", Kind::kOctal, 0, 0, 0777, get_num<&C::unixsocketperm>, set_num<&C::unixsocketperm>),
       str("tls-cert-file", 0, get_str<&C::tls_cert_file>, set_str<&C::tls_cert_file>),
@@ -553,6 +556,37 @@ std::string absolute_path(const std::string& path) {
 
 bool has_glob(std::string_view s) { return s.find_first_of("*?[") != std::string_view::npos; }
 
+// Directives of Redis 7.0's redis.conf that Tally does not implement, accepted at start (any value) so
+// that a stock config file starts it; the server logs their names. They are not parameters: CONFIG
+// GET does not list them and CONFIG SET refuses them as unknown. Settings that would ask for a missing
+// feature to be used are not here (replicaof) or are accepted only when off (notify-keyspace-events).
+constexpr std::string_view kIgnoredDirectives[] = {
+    // The RDB snapshot and the AOF's RDB preamble: Tally's log and its snapshots are its own (wal.h).
+    "dbfilename", "rdbcompression", "rdbchecksum", "rdb-del-sync-files", "rdb-save-incremental-fsync",
+    "stop-writes-on-bgsave-error", "aof-use-rdb-preamble", "aof-timestamp-enabled",
+    "aof-rewrite-incremental-fsync", "no-appendfsync-on-rewrite",
+    // Replication, not implemented.
+    "repl-diskless-sync", "repl-diskless-sync-delay", "repl-diskless-sync-max-replicas", "repl-diskless-load",
+    "repl-disable-tcp-nodelay", "replica-serve-stale-data", "replica-read-only", "replica-priority",
+    "replica-lazy-flush",
+    // Types Tally does not have.
+    "list-max-listpack-size", "list-compress-depth", "set-max-intset-entries", "stream-node-max-bytes",
+    "stream-node-max-entries", "hll-sparse-max-bytes",
+    // Behaviour Tally has its own way (big values are always freed off the request path, tables always
+    // rehash in the background, hz is fixed) or not at all (SLOWLOG, LATENCY, process titles).
+    "lazyfree-lazy-eviction", "lazyfree-lazy-expire", "lazyfree-lazy-server-del", "lazyfree-lazy-user-del",
+    "lazyfree-lazy-user-flush", "activerehashing", "dynamic-hz", "slowlog-log-slower-than", "slowlog-max-len",
+    "latency-monitor-threshold", "always-show-logo", "set-proc-title", "proc-title-template", "oom-score-adj",
+    "oom-score-adj-values", "disable-thp", "jemalloc-bg-thread", "notify-keyspace-events",
+};
+
+// A value of an ignored directive that would need the missing feature: its reason, or "".
+std::string ignored_value_refused(std::string_view name, const std::vector<std::string>& args) {
+  if (name == "notify-keyspace-events" && !(args.size() == 1 && args[0].empty()))
+    return "keyspace notifications are not implemented in Tally";
+  return "";
+}
+
 }  // namespace
 
 std::string apply_directive(Config* cfg, std::string_view name, const std::vector<std::string>& args) {
@@ -566,6 +600,14 @@ std::string apply_directive(Config* cfg, std::string_view name, const std::vecto
     return "";
   }
   const Param* p = find_param(name);
+  if (!p && !args.empty() &&
+      std::find(std::begin(kIgnoredDirectives), std::end(kIgnoredDirectives), name) != std::end(kIgnoredDirectives)) {
+    std::string refused = ignored_value_refused(name, args);
+    if (!refused.empty()) return "Invalid argument '" + args[0] + "' for '" + std::string(name) + "': " + refused;
+    if (std::find(cfg->ignored_directives.begin(), cfg->ignored_directives.end(), name) == cfg->ignored_directives.end())
+      cfg->ignored_directives.emplace_back(name);
+    return "";
+  }
   if (!p) return "Bad directive or wrong number of arguments: '" + std::string(name) + "'";
   if (args.empty() || (args.size() > 1 && !(p->flags & kMulti)))
     return "Wrong number of arguments for '" + std::string(name) + "'";

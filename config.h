@@ -47,6 +47,8 @@ struct Config {
   // it), its mode set to unixsocketperm when that is not 0 (net.h open_unix_listener).
   std::string unixsocket;
   int unixsocketperm = 0;
+  int tcp_backlog = 511;  // listen(2)'s backlog for every listener
+  std::string pidfile;    // "" = none; written at start, removed at shutdown
   bool tls_prefer_server_ciphers = false;
   bool tls_session_caching = true;
   int64_t tls_session_cache_size = 20480;
@@ -107,6 +109,9 @@ struct Config {
   // rules..." lines, in the order given (applied by acl_startup, acl.h).
   std::vector<std::pair<std::string, std::string>> renames;
   std::vector<std::vector<std::string>> users;
+  // Redis directives Tally accepts in a config file or flag but does not implement (RDB, replication,
+  // the types it lacks, ...), by name, once each, for the start-up log (config.cpp kIgnoredDirectives).
+  std::vector<std::string> ignored_directives;
   // Called after CONFIG SET requirepass (not during parsing): the default user's password follows it.
   std::function<void(const std::string&)> on_requirepass;
   std::string tls_cert_file, tls_key_file, tls_key_file_pass, tls_ca_cert_file, tls_ca_cert_dir;

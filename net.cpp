@@ -75,7 +75,7 @@ BindChoice choose_bind(const std::string& bind) {
   return {addrs.front(), false};
 }
 
-int listen_on(const std::string& addr, int port, bool dual_stack) {
+int listen_on(const std::string& addr, int port, bool dual_stack, int backlog) {
   sockaddr_storage ss{};
   socklen_t len;
   int family = addr.find(':') != std::string::npos ? AF_INET6 : AF_INET;
@@ -97,7 +97,7 @@ int listen_on(const std::string& addr, int port, bool dual_stack) {
   int one = 1, zero = 0;
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   if (family == AF_INET6) setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, dual_stack ? &zero : &one, sizeof one);
-  if (bind(fd, reinterpret_cast<sockaddr*>(&ss), len) < 0 || listen(fd, 511) < 0) {
+  if (bind(fd, reinterpret_cast<sockaddr*>(&ss), len) < 0 || listen(fd, backlog) < 0) {
     int saved = errno;
     close(fd);
     errno = saved;
@@ -112,14 +112,14 @@ int open_listener(const Config& cfg) { return open_listener(cfg, cfg.port); }
 
 int open_listener(const Config& cfg, int port) {
   BindChoice choice = choose_bind(cfg.bind);
-  int fd = listen_on(choice.addr, port, choice.dual_stack);
+  int fd = listen_on(choice.addr, port, choice.dual_stack, cfg.tcp_backlog);
   // No IPv6 on this machine: the IPv4 wildcard alone, as Redis skips the optional "-::*".
   if (fd == -1 && choice.dual_stack && (errno == EAFNOSUPPORT || errno == EADDRNOTAVAIL))
-    fd = listen_on("0.0.0.0", port, false);
+    fd = listen_on("0.0.0.0", port, false, cfg.tcp_backlog);
   return fd;
 }
 
-int open_unix_listener(const std::string& path, int perm, std::string* error) {
+int open_unix_listener(const std::string& path, int perm, int backlog, std::string* error) {
   sockaddr_un sa{};
   sa.sun_family = AF_UNIX;
   if (path.size() > sizeof sa.sun_path - 1) {
@@ -136,7 +136,7 @@ int open_unix_listener(const std::string& path, int perm, std::string* error) {
   }
   const char* step = nullptr;
   if (bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) < 0) step = "bind: ";
-  else if (listen(fd, 511) < 0) step = "listen: ";
+  else if (listen(fd, backlog) < 0) step = "listen: ";
   if (step) {
     *error = step + std::string(std::strerror(errno));
     close(fd);

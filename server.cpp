@@ -134,6 +134,36 @@ std::string unix_socket_path(Config& cfg) {
   return cfg.dir + "/" + cfg.unixsocket;
 }
 
+// What Redis says at start about settings it cannot honour as given, and what Tally accepts without
+// implementing (config.cpp kIgnoredDirectives).
+void warn_about_start_settings(const Config& cfg) {
+  if (std::FILE* f = std::fopen("/proc/sys/net/core/somaxconn", "r")) {
+    int somaxconn = 0;
+    if (std::fscanf(f, "%d", &somaxconn) == 1 && somaxconn < cfg.tcp_backlog)
+      log_line(LogLevel::kWarning, "WARNING: The TCP backlog setting of " + std::to_string(cfg.tcp_backlog) +
+                                       " cannot be enforced because /proc/sys/net/core/somaxconn is set to the lower value of " +
+                                       std::to_string(somaxconn) + ".");
+    std::fclose(f);
+  }
+  std::string names;
+  for (const std::string& d : cfg.ignored_directives) names += (names.empty() ? "" : ", ") + d;
+  if (cfg.daemonize) names += std::string(names.empty() ? "" : ", ") + "daemonize (Tally stays in the foreground)";
+  if (names.empty()) return;
+  log_line(LogLevel::kWarning, "Accepted but not implemented in Tally, so without effect: " + names);
+}
+
+// pidfile: "<pid>\n", written once at start, best effort as in Redis.
+void write_pid_file(const std::string& path) {
+  if (path.empty()) return;
+  std::FILE* f = std::fopen(path.c_str(), "w");
+  if (!f) {
+    log_line(LogLevel::kWarning, "Failed to write PID file: " + errno_text());
+    return;
+  }
+  std::fprintf(f, "%d\n", static_cast<int>(getpid()));
+  std::fclose(f);
+}
+
 int run_server(ServerState& state) {
   Config& cfg = state.config;
   if (cfg.workers <= 0) cfg.workers = default_workers();
@@ -167,12 +197,19 @@ int run_server(ServerState& state) {
   int unix_listen_fd = -1;
   if (!unix_path.empty()) {
     std::string why;
-    unix_listen_fd = open_unix_listener(unix_path, cfg.unixsocketperm, &why);
+    unix_listen_fd = open_unix_listener(unix_path, cfg.unixsocketperm, cfg.tcp_backlog, &why);
     if (unix_listen_fd < 0) {
       log_line(LogLevel::kWarning, "Failed opening Unix socket: " + why);
       return 1;
     }
   }
+  warn_about_start_settings(cfg);
+  std::string pidfile;
+  {
+    std::lock_guard lock(cfg.mu);
+    pidfile = cfg.pidfile;
+  }
+  write_pid_file(pidfile);
   state.tcp_port = cfg.port;
   state.executable = executable_path();
   std::string wal_dir;
@@ -263,6 +300,10 @@ int run_server(ServerState& state) {
     log_line(LogLevel::kNotice, "Removing the unix socket file.");
     if (unlink(unix_path.c_str()) != 0)
       log_line(LogLevel::kWarning, "Error removing the unix socket file: " + errno_text());
+  }
+  if (!pidfile.empty()) {  // as Redis at shutdown
+    log_line(LogLevel::kNotice, "Removing the pid file.");
+    unlink(pidfile.c_str());
   }
   log_line(LogLevel::kNotice, "Tally is now ready to exit, bye bye...");
   return 0;

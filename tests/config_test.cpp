@@ -148,6 +148,44 @@ TEST(ConfigTest, OctalModes) {
             "ERR CONFIG SET failed (possibly related to argument 'unixsocket') - can't set immutable config");
 }
 
+// Directives of redis.conf that Tally does not implement are accepted (any value), named once each
+// for the start-up log, and are not parameters; one that would need the missing feature is refused.
+TEST(ConfigTest, UnimplementedRedisDirectivesAreAcceptedAndNamed) {
+  Config cfg;
+  ASSERT_EQ(parse(&cfg, {"--rdbcompression", "yes", "--oom-score-adj-values", "0", "200", "800", "--RDBCompression",
+                         "no", "--notify-keyspace-events", ""}),
+            "");
+  EXPECT_EQ(cfg.ignored_directives, (std::vector<std::string>{"rdbcompression", "oom-score-adj-values",
+                                                              "notify-keyspace-events"}));
+  EXPECT_TRUE(get(cfg, "rdbcompression").empty());
+  EXPECT_EQ(config_set(&cfg, "rdbcompression", "no"),
+            "ERR Unknown option or number of arguments for CONFIG SET - 'rdbcompression'");
+  EXPECT_EQ(parse(&cfg, {"--notify-keyspace-events", "Ex"}),
+            "Invalid argument 'Ex' for 'notify-keyspace-events': keyspace notifications are not implemented in Tally");
+  EXPECT_EQ(parse(&cfg, {"--rdbcompression"}), "Bad directive or wrong number of arguments: 'rdbcompression'");
+  EXPECT_EQ(parse(&cfg, {"--replicaof", "127.0.0.1", "6379"}), "Bad directive or wrong number of arguments: 'replicaof'");
+  TempFile file("dbfilename dump.rdb\nrepl-diskless-sync yes\nport 7777\n");
+  Config from_file;
+  ASSERT_EQ(parse(&from_file, {file.path()}), "");
+  EXPECT_EQ(from_file.port, 7777);
+  EXPECT_EQ(from_file.ignored_directives, (std::vector<std::string>{"dbfilename", "repl-diskless-sync"}));
+}
+
+TEST(ConfigTest, TcpBacklogAndPidfile) {
+  Config cfg;
+  EXPECT_EQ(get_one(cfg, "tcp-backlog"), "511");
+  EXPECT_EQ(get_one(cfg, "pidfile"), "");
+  ASSERT_EQ(parse(&cfg, {"--tcp-backlog", "1024", "--pidfile", "/run/tally.pid"}), "");
+  EXPECT_EQ(cfg.tcp_backlog, 1024);
+  EXPECT_EQ(get_one(cfg, "pidfile"), "/run/tally.pid");
+  EXPECT_EQ(parse(&cfg, {"--tcp-backlog", "-1"}),
+            "Invalid argument '-1' for 'tcp-backlog': argument must be between 0 and 2147483647 inclusive");
+  EXPECT_EQ(config_set(&cfg, "tcp-backlog", "10"),
+            "ERR CONFIG SET failed (possibly related to argument 'tcp-backlog') - can't set immutable config");
+  EXPECT_EQ(config_set(&cfg, "pidfile", "/tmp/x"),
+            "ERR CONFIG SET failed (possibly related to argument 'pidfile') - can't set immutable config");
+}
+
 TEST(ConfigTest, IntegersAreStrict) {
   Config cfg;
   for (const char* bad : {"+5", "05", " 5", "5 ", "1e3", "0x10", "-0", ""})

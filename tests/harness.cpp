@@ -284,6 +284,7 @@ bool Server::Spawn(bool truncate_log, std::string* error) {
   if (!ServerIsRealRedis() && std::find(extra_.begin(), extra_.end(), "--workers") == extra_.end())
     args.insert(args.end(), {"--workers", "2"});
   args.insert(args.end(), extra_.begin(), extra_.end());
+  if (!config_file_.empty()) args.insert(args.begin() + 1, config_file_);
   last_args_ = args;
   std::string log = dir_ + "/server.log";
   {

@@ -63,6 +63,8 @@ class Server {
   // The settings below apply from the next start (Start, Launch or Restart) on.
   // Replaces the extra flags.
   void SetExtraArgs(std::vector<std::string> extra_args) { extra_ = std::move(extra_args); }
+  // A config file, passed first (before every flag, which override its lines); "" for none.
+  void SetConfigFile(std::string path) { config_file_ = std::move(path); }
   const std::vector<std::string>& extra_args() const { return extra_; }
   // "NAME=value" entries added to (or replacing in) the child's environment; {} for none.
   void SetEnv(std::vector<std::string> env) { env_ = std::move(env); }
@@ -95,6 +97,7 @@ class Server {
   bool StartOnce(std::string* error, bool* retry);
   bool Spawn(bool truncate_log, std::string* error);
   std::vector<std::string> extra_;
+  std::string config_file_;
   std::vector<std::string> env_;
   unsigned long long file_size_limit_ = 0;
   std::pair<unsigned long long, unsigned long long> nofile_{0, 0};
