@@ -835,6 +835,21 @@ std::unique_ptr<Server> StartServer(std::vector<std::string> extra_args) {
   return s;
 }
 
+bool ExpectStartRefused(std::vector<std::string> extra_args, std::string_view logged, Loc loc) {
+  Server server(std::move(extra_args));
+  std::string error;
+  ::testing::AssertionResult res = ::testing::AssertionSuccess();
+  if (!server.Launch(&error)) {
+    res = ::testing::AssertionFailure() << "could not launch the server: " << error;
+  } else if (!server.WaitExit(10000)) {
+    res = ::testing::AssertionFailure() << "the server kept running; expected it to log: " << logged;
+  } else if (server.exit_code() != 1 || server.LogSinceStart().find(logged) == std::string::npos) {
+    res = ::testing::AssertionFailure() << "exit code " << server.exit_code() << " (want 1), expected in the log: "
+                                        << logged << "\nlog:\n" << server.LogSinceStart();
+  }
+  return Report(res, loc);
+}
+
 std::unique_ptr<Server> SharedServerTest::server_;
 std::string SharedServerTest::start_error_;
 

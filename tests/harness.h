@@ -231,6 +231,9 @@ std::string Resp(const std::vector<std::string>& args);
 
 // Starts a server (extra flags optional), failing the current test/suite with the log tail if it cannot.
 std::unique_ptr<Server> StartServer(std::vector<std::string> extra_args = {});
+// Starts a server with these extra flags and checks that it refuses to run: it exits with status 1 within
+// 10 s, having logged `logged`. Reports at the caller's line; returns whether it passed.
+bool ExpectStartRefused(std::vector<std::string> extra_args, std::string_view logged, Loc loc = Loc::current());
 
 // One server for the whole suite (started in SetUpTestSuite with the default flags); each test gets a fresh
 // connection c() after FLUSHALL. If the server dies during a test, that test fails (with the log tail) and a new
