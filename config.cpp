@@ -573,7 +573,7 @@ constexpr std::string_view kIgnoredDirectives[] = {
     "list-max-listpack-size", "list-compress-depth", "set-max-intset-entries", "stream-node-max-bytes",
     "stream-node-max-entries", "hll-sparse-max-bytes",
     // Behaviour Tally has its own way (big values are always freed off the request path, tables always
-    // rehash in the background, hz is fixed) or not at all (SLOWLOG, LATENCY, process titles).
+    // rehash in the background, hz does not adapt) or not at all (SLOWLOG, LATENCY, process titles).
     "lazyfree-lazy-eviction", "lazyfree-lazy-expire", "lazyfree-lazy-server-del", "lazyfree-lazy-user-del",
     "lazyfree-lazy-user-flush", "activerehashing", "dynamic-hz", "slowlog-log-slower-than", "slowlog-max-len",
     "latency-monitor-threshold", "always-show-logo", "set-proc-title", "proc-title-template", "oom-score-adj",
