@@ -28,7 +28,8 @@ struct Listeners {
   int tcp = -1;          // port
   int tls = -1;          // tls-port
   int unix_socket = -1;  // unixsocket
-  std::array<int, 3> fds() const { return {tcp, tls, unix_socket}; }
+  static constexpr std::size_t kCount = 3;
+  std::array<int, kCount> fds() const { return {tcp, tls, unix_socket}; }
 };
 
 class Worker {
@@ -71,8 +72,7 @@ class Worker {
   // the log, writes, and while the output drains under the soft limit runs the commands that
   // waited in c.in. False if the connection must close now.
   bool finish_batch(Client& c, bool ran);
-  void check_soft_limit_time(int64_t now);
-  void shrink_idle_buffers(int64_t now);
+  void clients_cron(int64_t now);  // once a second: soft-limit and idle timeouts, idle buffers
   void update_events(Client& c);
   void close_client(Client& c);
   void handle_wake();
@@ -109,7 +109,7 @@ class Worker {
   const Listeners listen_;
   int epoll_fd_ = -1;
   // epoll data.ptr values that are not clients: &listen_tags_[i] for listen_.fds()[i], the eventfd's
-  char listen_tags_[3] = {}, wake_tag_ = 0;
+  char listen_tags_[Listeners::kCount] = {}, wake_tag_ = 0;
   int wake_fd_ = -1;
   std::unordered_map<Client*, std::unique_ptr<Client>> clients_;  // the connections this worker owns
   std::vector<std::unique_ptr<Client>> graveyard_;  // closed during the current event batch
@@ -126,9 +126,7 @@ class Worker {
   std::atomic<bool> kill_check_{false};
   int64_t loop_now_ms_ = 0;  // the time after the last epoll_wait
   int64_t next_expire_ms_ = 0;
-  int64_t next_timeout_check_ms_ = 0;
-  int64_t next_obuf_check_ms_ = 0;
-  int64_t next_buffer_check_ms_ = 0;
+  int64_t next_clients_cron_ms_ = 0;
 };
 
 }  // namespace tally
