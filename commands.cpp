@@ -347,7 +347,11 @@ void dispatch(ServerState& server, Client& client, std::span<const std::string_v
     client.block = {};
     out.null_array();
   }
-  if ((spec.flags & kCmdWrite) && server.blocking.any()) signal_written_keys(server, spec, argv);
+  // A blocking command that blocks wrote nothing. Signalling its keys anyway would wake the client
+  // itself when it is a retry (it is still registered as their waiter): it would retry and block
+  // again, and so on, spinning its worker for as long as it waits.
+  if ((spec.flags & kCmdWrite) && !client.block.requested && server.blocking.any())
+    signal_written_keys(server, spec, argv);
 }
 
 }  // namespace tally

@@ -121,6 +121,37 @@ TEST_F(BlockingTest, FirstWaiterServedSecondKeepsWaiting) {
   EXPECT_EQ(rb->type, REDIS_REPLY_NIL) << Describe(rb.get());  // nothing left for b: it timed out
 }
 
+double CpuSeconds(redisContext* c) {
+  Reply info = Cmd(c, {"INFO", "cpu"});
+  if (!info || info->type != REDIS_REPLY_STRING) return -1;
+  return std::stod(InfoField(info->str, "used_cpu_user")) + std::stod(InfoField(info->str, "used_cpu_sys"));
+}
+
+// Waiting costs the server nothing: clients blocked on a key, the first served by a write and the
+// second left waiting, must not keep a worker busy (each used to wake itself again on every retry,
+// spinning its worker at 100% for as long as it waited), and other clients are answered meanwhile.
+TEST_F(BlockingTest, WaitingClientsLeaveTheServerIdle) {
+  Client a = NewClient(), b = NewClient(), other = NewClient();
+  const double before = CpuSeconds(other);
+  ASSERT_GE(before, 0);
+  Reply ra, rb;
+  std::thread ta([&] { ra = Cmd(a, {"BZPOPMIN", "idle", "1.5"}); });
+  ASSERT_TRUE(WaitBlocked(other, 1)) << "the first waiter never blocked";
+  std::thread tb([&] { rb = Cmd(b, {"BZPOPMAX", "idle", "1.5"}); });
+  ASSERT_TRUE(WaitBlocked(other, 2)) << "the second waiter never blocked";
+  ExpectInt(Cmd(other, {"ZADD", "idle", "1", "m"}), 1);
+  ta.join();
+  ExpectBulks(ra, {"idle", "m", "1"});
+  const long long start = NowMs();
+  ExpectStatus(Cmd(other, {"PING"}), "PONG");
+  EXPECT_LT(NowMs() - start, 500) << "a client waited on a busy server";
+  tb.join();
+  ASSERT_TRUE(rb);
+  EXPECT_EQ(rb->type, REDIS_REPLY_NIL) << Describe(rb.get());
+  const double spent = CpuSeconds(other) - before;
+  EXPECT_LT(spent, 0.5) << "the server was busy for " << spent << " s of 1.5 s spent waiting";
+}
+
 TEST_F(BlockingTest, InfoCountsBlockedClientsAndThoseWithATimeout) {
   Client a = NewClient(), b = NewClient(), writer = NewClient();
   EXPECT_EQ(InfoClients(writer, "blocked_clients"), 0);
