@@ -49,7 +49,7 @@ std::string_view type_name(ValueType t) {
 
 // Whether `e` (linked in `slot`) has expired at `now`; for walkers that may not delete it.
 bool is_expired(const DbSlot& slot, const Entry* e, int64_t now) {
-  return e->has_ttl() && slot.ttl.when(e->node.aux) <= now;
+  return e->has_ttl() && past_expiry(slot.ttl.when(e->node.aux), now);
 }
 
 // Runs fn(DbSlot&) for one shard's share of `db` under that shard's lock.
@@ -180,7 +180,7 @@ bool all_keys_pattern(std::string_view pattern) { return pattern == "*"; }
 void cmd_keys(Ctx& c) {
   const std::string_view pattern = c.arg(1);
   const bool all = all_keys_pattern(pattern);
-  const int64_t now = now_ms();
+  const int64_t now = command_now_ms();
   std::vector<std::string> found;
   c.ks().for_each_shard(c.db(), [&](DbSlot& slot, Shard&) {
     slot.table.for_each([&](HNode* n) {
@@ -241,7 +241,7 @@ uint64_t scan_step(Ctx& c, uint64_t cursor, const ScanOptions& opt, std::vector<
   uint64_t table_cursor = cursor >> bits;
   const uint64_t wanted = static_cast<uint64_t>(opt.count);
   uint64_t visited = 0, steps = wanted > UINT64_MAX / 10 ? UINT64_MAX : wanted * 10;
-  const int64_t now = now_ms();
+  const int64_t now = command_now_ms();
   for (;;) {
     with_shard(ks, shard, c.db(), [&](DbSlot& slot) {
       if (slot.table.empty()) {  // an empty shard costs no step, so an empty db ends in one call
@@ -293,7 +293,7 @@ bool random_from_shard(Ctx& c, uint32_t s, std::optional<std::string>* expired) 
     HNode* n = slot.table.random_node(&random_bits);
     if (!n) return;
     const Entry* e = entry_of(n);
-    if (is_expired(slot, e, now_ms())) {
+    if (is_expired(slot, e, command_now_ms())) {
       expired->emplace(e->key());
     } else {
       c.out.bulk(e->key());
@@ -306,7 +306,7 @@ bool random_from_shard(Ctx& c, uint32_t s, std::optional<std::string>* expired) 
 // The slow path when random picks keep landing on expired keys: any live key, or nil.
 void any_live_key(Ctx& c) {
   bool replied = false;
-  const int64_t now = now_ms();
+  const int64_t now = command_now_ms();
   c.ks().for_each_shard(c.db(), [&](DbSlot& slot, Shard&) {
     if (replied) return;
     slot.table.for_each([&](HNode* n) {

@@ -378,7 +378,7 @@ std::size_t Keyspace::active_expire(uint32_t index, int64_t now, std::size_t bud
     for (std::size_t db = 0; db < sh.dbs.size(); ++db) {
       DbSlot& s = sh.dbs[db];
       std::size_t n = 0;
-      while (n < budget && !s.ttl.empty() && s.ttl.top().when_ms <= now) {
+      while (n < budget && !s.ttl.empty() && past_expiry(s.ttl.top().when_ms, now)) {
         Entry* e = owner_of<Entry>(s.ttl.top().ref, offsetof(Entry, node) + offsetof(HNode, aux));
         if (log) {  // expiry is a change like any other: logged as a deletion
           if (!seq) seq = take_seq(std::span<const uint32_t>(&index, 1));
@@ -469,7 +469,7 @@ Entry* Txn::lookup(std::size_t i, int db, Access access) {
   Shard& sh = ks_.shard(slots_[i].shard);
   DbSlot& s = sh.dbs[db];
   Entry* e = find_raw(i, db);
-  if (e && e->has_ttl() && s.ttl.when(e->node.aux) <= now_) {
+  if (e && e->has_ttl() && past_expiry(s.ttl.when(e->node.aux), now_)) {
     delete_entry(s, e);
     ++sh.expired_keys;
     mark(i, db, kMarkValue);

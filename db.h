@@ -312,6 +312,9 @@ class Keyspace {
 // Microseconds and milliseconds since the epoch (CLOCK_REALTIME).
 int64_t now_us();
 int64_t now_ms();
+// Whether a key whose expiry is `when_ms` has expired at `now`. As in Redis (keyIsExpired: now >
+// when), a key lives through the millisecond it expires in, so `PX 1` keeps it for at least 1 ms.
+inline bool past_expiry(int64_t when_ms, int64_t now) { return when_ms < now; }
 // The time a command runs at: dispatch() reads the clock once per command and every key lookup of
 // the command judges expiry by that reading (as Redis 7.2's command time snapshot), which also
 // saves a clock read per lookup. Outside a command (active expiry, tests, loading): now_ms().

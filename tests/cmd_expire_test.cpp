@@ -264,15 +264,34 @@ TEST_F(ExpireTest, LookupsJudgeExpiryAtTheCommandsTime) {
   EXPECT_EQ(reply_int({"PEXPIREAT", "k", std::to_string(at)}), 1);
   const std::string_view key = "k";
   {
-    CommandTimeScope before(at - 1);
+    CommandTimeScope during(at);
     Txn txn(*state_.keyspace, 0, std::span<const std::string_view>(&key, 1));
-    EXPECT_NE(txn.find(0), nullptr) << "alive one millisecond before its deadline";
+    EXPECT_NE(txn.find(0), nullptr) << "alive through the millisecond of its deadline, as in Redis";
   }
   {
-    CommandTimeScope after(at);
+    CommandTimeScope after(at + 1);
     Txn txn(*state_.keyspace, 0, std::span<const std::string_view>(&key, 1));
-    EXPECT_EQ(txn.find(0), nullptr) << "expired at its deadline";
+    EXPECT_EQ(txn.find(0), nullptr) << "expired in the millisecond after it";
   }
+}
+
+// Active expiry draws the same line as the lookups: it leaves a key alone in the millisecond of its
+// deadline and deletes it in the one after.
+TEST_F(ExpireTest, ActiveExpiryLeavesAKeyThroughItsDeadlineMillisecond) {
+  const int64_t at = now_ms() + 100000;
+  set("k", "v");
+  ASSERT_EQ(reply_int({"PEXPIREAT", "k", std::to_string(at)}), 1);
+  auto expire_all = [&](int64_t now) {
+    std::size_t expired = 0;
+    for (uint32_t shard = 0; shard < state_.keyspace->shard_count(); ++shard) {
+      expired += state_.keyspace->active_expire(shard, now, 100);
+    }
+    return expired;
+  };
+  EXPECT_EQ(expire_all(at), 0u);
+  EXPECT_EQ(run({"EXISTS", "k"}), integer(1));
+  EXPECT_EQ(expire_all(at + 1), 1u);
+  EXPECT_EQ(run({"EXISTS", "k"}), integer(0));
 }
 
 // A chain of back-to-back commands (worker.cpp's run_commands) reads the clock for its first command
