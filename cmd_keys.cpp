@@ -378,6 +378,7 @@ int64_t refcount_of(const Config& cfg, const Entry* e) {
                               p == MaxmemoryPolicy::kVolatileLfu || p == MaxmemoryPolicy::kAllkeysLfu;
   if (cfg.maxmemory.load(std::memory_order_relaxed) != 0 && per_key_access) return 1;
   const bool shared = e->value_type() == ValueType::kString && e->encoding() == Encoding::kInt &&
+                      e->shape == static_cast<uint32_t>(StringShape::kByValue) &&
                       e->v.integer >= 0 && e->v.integer < kSharedIntegers;
   return shared ? kSharedRefcount : 1;
 }
@@ -388,7 +389,7 @@ void cmd_object_encoding(Ctx& c) {
   if (!e) return c.out.null();
   // A sorted set's form can change under its entry (ZADD converts it), so the set itself says.
   if (e->value_type() == ValueType::kZSet) return c.out.bulk(encoding_name(object_as<ZSet>(e)->encoding()));
-  c.out.bulk(encoding_name(e->encoding()));
+  c.out.bulk(e->value_type() == ValueType::kString ? string_encoding_name(e) : encoding_name(e->encoding()));
 }
 
 void cmd_object_refcount(Ctx& c) {

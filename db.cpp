@@ -57,6 +57,7 @@ void free_value(Entry* e) {
 
 // Stores `value` as e's string, choosing the encoding. `value` may point into e's own bytes.
 void assign_string(Entry* e, std::string_view value) {
+  e->shape = static_cast<uint32_t>(StringShape::kByValue);
   int64_t iv;
   if (value.size() <= 20 && parse_int64(value, &iv)) {
     free_value(e);
@@ -159,6 +160,7 @@ void copy_value(const Entry* from, Entry* to) {
   }
   char buf[24];
   assign_string(to, string_value(from, buf));
+  to->shape = from->shape;  // Redis's copy keeps the string's encoding
 }
 
 }  // namespace
@@ -180,6 +182,15 @@ const char* encoding_name(Encoding enc) {
     case Encoding::kListpack: return "listpack";
   }
   return "unknown";
+}
+
+const char* string_encoding_name(const Entry* e) {
+  constexpr std::size_t kRedisEmbstrMax = 44;  // Redis's OBJ_ENCODING_EMBSTR_SIZE_LIMIT
+  const auto shape = static_cast<StringShape>(e->shape);
+  if (shape == StringShape::kRaw) return "raw";
+  if (e->encoding() == Encoding::kInt && shape == StringShape::kByValue) return "int";
+  char buf[24];
+  return string_value(e, buf).size() <= kRedisEmbstrMax ? "embstr" : "raw";
 }
 
 std::string_view string_value(const Entry* e, char (&buf)[24]) {
@@ -531,12 +542,14 @@ void Txn::update_string(Entry* e, std::string_view value) {
 void Txn::update_integer(Entry* e, int64_t value) {
   mark(e, db_, kMarkValue);
   free_value(e);
+  e->shape = static_cast<uint32_t>(StringShape::kByValue);
   e->enc = static_cast<uint32_t>(Encoding::kInt);
   e->v.integer = value;
 }
 
 char* Txn::resize_string(Entry* e, std::size_t len) {
   mark(e, db_, kMarkValue);
+  e->shape = static_cast<uint32_t>(StringShape::kRaw);
   char buf[24];
   std::string_view old = string_value(e, buf);
   std::size_t keep = std::min(old.size(), len);
@@ -608,6 +621,7 @@ bool Txn::rename(std::size_t from, std::size_t to) {
   int64_t when = detach_entry(src, e);
   Entry* moved = alloc_entry(keys_[to], static_cast<uint32_t>(slots_[to].hash));
   moved->type = e->type;
+  moved->shape = e->shape;
   moved->enc = e->enc;
   moved->lru = e->lru;
   moved->v = e->v;  // the value's ownership moves with the bytes

@@ -40,7 +40,8 @@ namespace tally {
 class TaskQueue;
 
 enum class ValueType : uint8_t { kString = 0, kHash = 1, kZSet = 2 };
-// How a value is stored; OBJECT ENCODING reports it truthfully (encoding_name()).
+// How a value is stored. OBJECT ENCODING names a hash's or sorted set's form by it (encoding_name());
+// a string's, as Redis would name it, by this and the entry's StringShape (string_encoding_name()).
 enum class Encoding : uint8_t {
   kInt = 0,        // string holding an int64
   kEmbStr = 1,     // string of up to kEmbMax bytes inside the entry
@@ -48,6 +49,15 @@ enum class Encoding : uint8_t {
   kHashTable = 3,  // hash: intrusive hash table of fields (hash.h)
   kSkipList = 4,   // sorted set: hash table + AVL tree (zset.h), under Redis's name for its tree form
   kListpack = 5,   // hash or sorted set: one compact block (hash.h, zset.h; Redis's listpack)
+};
+
+// Redis names a string's encoding by how it was written as well as by its bytes, where Tally stores
+// by the bytes alone (an integer, up to kEmbMax bytes inside the entry, or a block). An entry keeps
+// what its bytes do not say, so that OBJECT ENCODING (string_encoding_name()) answers as Redis does.
+enum class StringShape : uint8_t {
+  kByValue = 0,  // `int` if the value is an int64, else `embstr` up to 44 bytes, else `raw` (SET, INCR, ...)
+  kNotInt = 1,   // INCRBYFLOAT's result: Redis keeps a number's text as a string even when integral
+  kRaw = 2,      // changed in place (APPEND, SETRANGE): Redis leaves it `raw` whatever it holds
 };
 
 // What the keyspace needs from an object value type (hash, sorted set). The object lives inside its
@@ -72,6 +82,8 @@ const ObjectOps& object_ops(ValueType type);
 // UNLINK, FLUSHALL ASYNC and expiry of a huge hash or sorted set do not stall other clients.
 inline constexpr std::size_t kLazyFreeThreshold = 64;
 const char* encoding_name(Encoding enc);
+struct Entry;
+const char* string_encoding_name(const Entry* e);  // REQUIRES: e holds a string
 
 inline constexpr uint32_t kNoTtl = TtlHeap::kNoPos;
 inline constexpr std::size_t kEmbMax = 15;  // longest string value stored inside the entry
@@ -84,7 +96,8 @@ inline constexpr std::size_t kEmbMax = 15;  // longest string value stored insid
 struct Entry {
   HNode node;  // node.aux: position in the slot's TTL heap, kNoTtl if the key has no TTL
   uint32_t key_len;
-  uint32_t type : 4;   // ValueType
+  uint32_t type : 2;   // ValueType
+  uint32_t shape : 2;  // StringShape, for a string
   uint32_t enc : 4;    // Encoding
   uint32_t lru : 24;   // last access: LRU clock (seconds, wraps) or, under an LFU policy, LFU data (evict.h)
   union Payload {

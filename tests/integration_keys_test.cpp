@@ -337,5 +337,53 @@ TEST_F(KeysTest, Object) {
   ExpectError(Cmd(c(), {"OBJECT"}), "ERR wrong number of arguments for 'object' command");
 }
 
+// A string's encoding as Redis 7.0 names it, which depends on how it was written and not only on its
+// bytes (passes against redis-server too). Tally stores strings by their bytes alone.
+TEST_F(KeysTest, StringEncodingFollowsHowTheValueWasWritten) {
+  auto encoding = [&](const char* key) {
+    Reply r = Cmd(c(), {"OBJECT", "ENCODING", key});
+    return r && r->type == REDIS_REPLY_STRING ? std::string(r->str, r->len) : Describe(r.get());
+  };
+  const std::string b44(44, 'x'), b45(45, 'x');
+  ExpectOk(Cmd(c(), {"SET", "s16", "sixteen-bytes-xx"}));
+  ExpectOk(Cmd(c(), {"SET", "s44", b44}));
+  ExpectOk(Cmd(c(), {"SET", "s45", b45}));
+  ExpectOk(Cmd(c(), {"SET", "n20", "12345678901234567890"}));  // over int64: not an int
+  EXPECT_EQ(encoding("s16"), "embstr");
+  EXPECT_EQ(encoding("s44"), "embstr");
+  EXPECT_EQ(encoding("s45"), "raw");
+  EXPECT_EQ(encoding("n20"), "embstr");
+
+  // INCRBYFLOAT keeps its result's text, integral or not; INCR makes an int of it again.
+  ExpectBulk(Cmd(c(), {"INCRBYFLOAT", "f", "7"}), "7");
+  EXPECT_EQ(encoding("f"), "embstr");
+  ExpectInt(Cmd(c(), {"OBJECT", "REFCOUNT", "f"}), 1);
+  ExpectInt(Cmd(c(), {"INCR", "f"}), 8);
+  EXPECT_EQ(encoding("f"), "int");
+  Cmd(c(), {"INCRBYFLOAT", "f", "1e200"});
+  ExpectInt(Cmd(c(), {"STRLEN", "f"}), 201);  // 201 digits: past 44 bytes
+  EXPECT_EQ(encoding("f"), "raw");
+
+  // Changed in place: raw, however short; APPEND on a missing key is written as SET writes.
+  ExpectOk(Cmd(c(), {"SET", "a", "12"}));
+  ExpectInt(Cmd(c(), {"APPEND", "a", ""}), 2);
+  EXPECT_EQ(encoding("a"), "raw");
+  ExpectInt(Cmd(c(), {"SETRANGE", "r", "0", "ab"}), 2);
+  EXPECT_EQ(encoding("r"), "raw");
+  ExpectInt(Cmd(c(), {"APPEND", "new", "42"}), 2);
+  EXPECT_EQ(encoding("new"), "int");
+  ExpectOk(Cmd(c(), {"SET", "e", "hello"}));
+  ExpectInt(Cmd(c(), {"SETRANGE", "e", "0", ""}), 5);  // nothing written: unchanged
+  EXPECT_EQ(encoding("e"), "embstr");
+
+  // COPY and RENAME keep it; a SET writes it afresh.
+  ExpectInt(Cmd(c(), {"COPY", "a", "a2"}), 1);
+  EXPECT_EQ(encoding("a2"), "raw");
+  ExpectOk(Cmd(c(), {"RENAME", "a2", "a3"}));
+  EXPECT_EQ(encoding("a3"), "raw");
+  ExpectOk(Cmd(c(), {"SET", "a3", "12"}));
+  EXPECT_EQ(encoding("a3"), "int");
+}
+
 }  // namespace
 }  // namespace tally_test
