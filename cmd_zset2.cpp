@@ -340,6 +340,18 @@ bool parse_zscan_options(Ctx& c, std::string_view* pattern, int64_t* count) {
 }
 
 // ZSCAN key cursor [MATCH pattern] [COUNT count]. Scores are bulk strings, in RESP3 too.
+// A score as ZSCAN shows a compact set's: Redis returns the text its listpack stores, which holds an
+// integral score between -2^62 and 2^62 as an integer (1.2345678901234568e+17 reads
+// 123456789012345680, -0 reads 0) and any other as %.17g, as ZSCAN shows a tree-form set's.
+std::string listpack_score_text(double v) {
+  constexpr double kIntegerLimit = 4611686018427387904.0;  // 2^62: LLONG_MAX / 2 as a double
+  if (v >= -kIntegerLimit && v <= kIntegerLimit && v == std::trunc(v)) {
+    char buf[24];
+    return {buf, format_int64(static_cast<int64_t>(v), buf)};
+  }
+  return format_double(v);
+}
+
 void cmd_zscan(Ctx& c) {
   uint64_t cursor;
   if (!parse_cursor(c.arg(2), &cursor)) return c.out.error(err::kInvalidCursor);
@@ -367,9 +379,10 @@ void cmd_zscan(Ctx& c) {
   c.out.array(2);
   c.out.bulk({buf, format_int64(static_cast<int64_t>(next), buf)});
   c.out.array(2 * found.size());
+  const bool compact = z && z->encoding() == Encoding::kListpack;
   for (const ZPos& p : found) {
     c.out.bulk(p.member());
-    c.out.bulk(format_double(p.score()));
+    c.out.bulk(compact ? listpack_score_text(p.score()) : format_double(p.score()));
   }
 }
 

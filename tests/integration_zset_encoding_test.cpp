@@ -121,6 +121,26 @@ TEST_F(ZsetEncodingTest, ZscanAnswersAListpackInOneCall) {
   EXPECT_LT(Strings(Elem(b.get(), 1)).size(), 200u);
 }
 
+// ZSCAN returns a listpack's scores as the listpack stores them: an integral score up to 2^62 in
+// magnitude as an integer, where ZRANGE (and ZSCAN over a skiplist) print %.17g.
+TEST_F(ZsetEncodingTest, ZscanShowsAListpacksScoresAsStored) {
+  ExpectInt(Cmd(c(), {"ZADD", "z", "123456789012345678", "a", "4611686018427387904", "b", "9.2e18", "c", "0.1", "d",
+                      "-1e17", "e", "-inf", "f"}),
+            6);
+  ExpectBulks(Cmd(c(), {"ZRANGE", "z", "0", "-1", "WITHSCORES"}),
+              {"f", "-inf", "e", "-1e+17", "d", "0.10000000000000001", "a", "1.2345678901234568e+17", "b",
+               "4.6116860184273879e+18", "c", "9.2e+18"});
+  Reply r = Cmd(c(), {"ZSCAN", "z", "0"});
+  ASSERT_TRUE(ExpectArrayLen(r, 2));
+  EXPECT_EQ(Strings(Elem(r.get(), 1)),
+            (std::vector<std::string>{"f", "-inf", "e", "-100000000000000000", "d", "0.10000000000000001", "a",
+                                      "123456789012345680", "b", "4611686018427387904", "c", "9.2e+18"}));
+  Fill("z", 200);  // a skiplist now: %.17g again
+  Reply m = Cmd(c(), {"ZSCAN", "z", "0", "MATCH", "a", "COUNT", "1000"});
+  ASSERT_TRUE(ExpectArrayLen(m, 2));
+  EXPECT_EQ(Strings(Elem(m.get(), 1)), (std::vector<std::string>{"a", "1.2345678901234568e+17"}));
+}
+
 // The same members in a listpack and in a skiplist answer every command the same way.
 TEST_F(ZsetEncodingTest, BothFormsAnswerAlike) {
   const std::vector<std::string> pairs = {"1", "a", "1", "b", "2", "c", "-5", "d", "1.5", "e", "inf", "f", "-inf", "g",
