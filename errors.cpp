@@ -20,6 +20,9 @@ std::string one_line(std::string s) {
   return s;
 }
 
+// A client's argument as an addReplyErrorFormat("...%s...") reply shows it.
+std::string printed(std::string_view arg) { return one_line(std::string(c_str_prefix(arg, std::string_view::npos))); }
+
 }  // namespace
 
 std::string wrong_args(std::string_view lowercase_name) {
@@ -70,22 +73,22 @@ std::string expected_dollar(char got) {
   return s;
 }
 
-std::string unsupported_option(std::string_view opt) { return "ERR Unsupported option " + std::string(opt); }
+std::string unsupported_option(std::string_view opt) { return "ERR Unsupported option " + printed(opt); }
 
-std::string hello_option(std::string_view opt) { return "ERR Syntax error in HELLO option '" + std::string(opt) + "'"; }
+std::string hello_option(std::string_view opt) { return "ERR Syntax error in HELLO option '" + printed(opt) + "'"; }
 
-std::string unknown_client_type(std::string_view type) { return "ERR Unknown client type '" + std::string(type) + "'"; }
+std::string unknown_client_type(std::string_view type) { return "ERR Unknown client type '" + printed(type) + "'"; }
 
-std::string no_such_user(std::string_view user) { return "ERR No such user '" + std::string(user) + "'"; }
+std::string no_such_user(std::string_view user) { return "ERR No such user '" + printed(user) + "'"; }
 
 std::string no_perm_command(std::string_view full_name) {
   return "NOPERM this user has no permissions to run the '" + std::string(full_name) + "' command";
 }
 
-std::string unrecognized_option(std::string_view opt) { return "ERR Unrecognized option '" + std::string(opt) + "'"; }
+std::string unrecognized_option(std::string_view opt) { return "ERR Unrecognized option '" + printed(opt) + "'"; }
 
 std::string config_set_unknown(std::string_view name) {
-  return "ERR Unknown option or number of arguments for CONFIG SET - '" + std::string(name) + "'";
+  return "ERR Unknown option or number of arguments for CONFIG SET - '" + printed(name) + "'";
 }
 
 std::string config_set_failed(std::string_view name) {

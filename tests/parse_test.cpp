@@ -290,6 +290,18 @@ TEST(ErrorTextTest, Fixed) {
   EXPECT_EQ(err::expected_dollar('\n'), "ERR Protocol error: expected '$', got ' '");
 }
 
+// A client's argument inside an error is printed as Redis's "%s" prints it: up to a NUL byte, with
+// CR and LF turned into spaces (checked against redis-server with fuzz/redis_diff.py).
+TEST(ErrorTextTest, ArgumentsPrintedAsRedisPrintsThem) {
+  EXPECT_EQ(err::unsupported_option("a\0b"s), "ERR Unsupported option a");
+  EXPECT_EQ(err::unsupported_option("a\r\nb"), "ERR Unsupported option a  b");
+  EXPECT_EQ(err::hello_option("x\0y"s), "ERR Syntax error in HELLO option 'x'");
+  EXPECT_EQ(err::unknown_client_type("x\ny"), "ERR Unknown client type 'x y'");
+  EXPECT_EQ(err::no_such_user("a\0b"s), "ERR No such user 'a'");
+  EXPECT_EQ(err::unrecognized_option("x\ry"), "ERR Unrecognized option 'x y'");
+  EXPECT_EQ(err::config_set_unknown("a\r\nb"), "ERR Unknown option or number of arguments for CONFIG SET - 'a  b'");
+}
+
 std::string unknown(std::string_view name, std::vector<std::string> args) {
   std::vector<std::string_view> views(args.begin(), args.end());
   return err::unknown_command(name, views.data(), views.size());
