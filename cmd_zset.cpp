@@ -11,8 +11,8 @@
 // unspecified: it is walked the way Redis walks a small set; see mixed_lex_run.)
 // Redis's argument-checking order is kept: options, then ranges and scores, then the key lookup and
 // its type check. A sorted set that a command empties is deleted as a key; a command never leaves an
-// empty one behind. Scores are stored with -0 turned into 0, as Redis's listpack encoding (used by
-// every small sorted set) does; replies of computed scores (ZINCRBY, ZUNION) print them as computed.
+// empty one behind. A score of -0 is kept where Redis keeps it, in a tree-form set, and is 0 in a
+// compact one (zset.h); replies of computed scores (ZINCRBY, ZUNION) print them as computed.
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
@@ -51,8 +51,6 @@ void zset_store(Txn& t, std::size_t i, ZSet&& z) {
   t.set_object<ZSet>(i, ValueType::kZSet, std::move(z));
 }
 
-// The score as stored: -0 becomes 0.
-double zset_stored_score(double score) { return score == 0 ? 0.0 : score; }
 
 // Array header for n members, with scores when `withscores`: RESP2 flattens member/score pairs,
 // RESP3 nests each pair (reply_member then writes the pair's own header).
@@ -256,7 +254,7 @@ bool zset_add(ZSet& z, std::string_view member, double score, unsigned flags, Ad
       out->nop = true;
       return true;
     }
-    z.insert(member, zset_stored_score(score));
+    z.insert(member, score);
     out->added = true;
     out->score = score;
     return true;
@@ -275,7 +273,7 @@ bool zset_add(ZSet& z, std::string_view member, double score, unsigned flags, Ad
   }
   out->score = score;
   if (score != n.score()) {
-    z.update_score(n, zset_stored_score(score));
+    z.update_score(n, score);
     out->updated = true;
   }
   return true;
@@ -331,7 +329,7 @@ void zadd_generic(Ctx& c, unsigned flags) {
     if (!zset_add(*z, c.arg(idx + 2 * j + 1), scores[j], flags, &last)) {
       return c.out.error(err::kScoreNan);
     }
-    if (last.added || last.updated) t.log_zadd(0, c.arg(idx + 2 * j + 1), zset_stored_score(last.score));
+    if (last.added || last.updated) t.log_zadd(0, c.arg(idx + 2 * j + 1), last.score);
     added += last.added;
     updated += last.updated;
     processed += !last.nop;
@@ -437,6 +435,9 @@ Run resolve_range(const ZSet& z, const RangeRequest& r) {
 // ZRANGESTORE's write: the run copied into a fresh set at key 0 (the source may be the same key).
 void store_run(Ctx& c, Txn& t, const ZSet* z, const Run& run) {
   ZSet dst;
+  // As Redis, a run too long for the compact form is a tree from its first member (so a -0 score
+  // stays -0); a shorter one starts compact and converts only if a member is too long for it.
+  if (run.count > zset_limits().entries) dst.convert_to_tree();
   if (z) for_each_in_run(*z, run, [&](const ZPos& p) { dst.insert(p.member(), p.score()); });
   c.out.integer(static_cast<int64_t>(dst.size()));
   zset_store(t, 0, std::move(dst));

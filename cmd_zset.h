@@ -16,8 +16,6 @@ namespace tally {
 bool zset_lookup(Ctx& c, Txn& t, std::size_t i, bool write, ZSet** out);
 // Replaces key i with `z`, or deletes key i when z is empty (Redis never stores an empty set).
 void zset_store(Txn& t, std::size_t i, ZSet&& z);
-// The score as stored: -0 becomes 0.
-double zset_stored_score(double score);
 // Array header for n members, with scores when `withscores`: RESP2 flattens member/score pairs,
 // RESP3 nests each pair (reply_member then writes the pair's own header).
 void reply_members_header(ReplyWriter& out, std::size_t n, bool withscores);

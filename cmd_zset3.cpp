@@ -192,7 +192,8 @@ void reply_sorted(ReplyWriter& out, std::vector<Scored> result, bool withscores)
 
 void store_result(Ctx& c, Txn& t, const std::vector<Scored>& result) {
   ZSet dst;
-  for (const Scored& s : result) dst.insert(s.first, zset_stored_score(s.second));
+  dst.convert_to_tree();  // Redis builds the result as a skiplist, then converts it if it fits
+  for (const Scored& s : result) dst.insert(s.first, s.second);
   c.out.integer(static_cast<int64_t>(dst.size()));
   zset_store(t, 0, std::move(dst));
 }

@@ -9,8 +9,8 @@
 //       0x00-0xEF  the integer 0..239, no more bytes
 //       0xF1-0xF8  an integer in the next 1..8 bytes (0xF0 + k), little-endian two's complement
 //       0xF9       the double's 8 bytes, as stored in memory
-//     (an integer form only for a score that is integral, within 2^53 of 0 (so the integer is exact)
-//      and not -0.0)
+//     (an integer form for a score that is integral and within 2^53 of 0, so the integer is exact;
+//      -0.0 too, which so reads back as 0, as Redis's listpack, which keeps a score's text, has it)
 //   [back-length: the entry's length before this field, as a varint written backwards: its last
 //    byte holds the low 7 bits, and a byte's top bit says another byte precedes it]
 // So an entry can be read forwards from its start and found from its end (walking down), as Redis's
@@ -165,8 +165,7 @@ std::size_t get_back_varint(const char* end, const char** start) {
 // Whether the score is stored as an integer, and which.
 bool score_as_int(double score, int64_t* out) {
   if (!(std::fabs(score) <= kExactIntLimit) || score != std::trunc(score)) return false;  // NaN, inf too
-  if (score == 0 && std::signbit(score)) return false;
-  *out = static_cast<int64_t>(score);
+  *out = static_cast<int64_t>(score);  // -0.0 becomes 0
   return true;
 }
 

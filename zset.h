@@ -19,8 +19,9 @@
 // set (ZUNIONSTORE, ZRANGESTORE...) and loading from the log call it, as Redis converts those.
 //
 // Order (Redis's): ascending score; equal scores by member bytes compared with memcmp over the common
-// prefix, the shorter member first when one is a prefix of the other. -0.0 and 0.0 compare equal (the
-// score is stored exactly as given). NaN is never stored: callers reject it before calling.
+// prefix, the shorter member first when one is a prefix of the other. -0.0 and 0.0 compare equal. A
+// tree stores a score exactly as given, -0.0 too (as Redis's skiplist); the compact form stores -0.0
+// as 0 (as Redis's listpack, which keeps a score's text). NaN is never stored: callers reject it.
 //
 // Positions: find(), min(), next() and the seeks return a ZPos, which carries the member and its
 // score. A ZPos is valid until the set next changes (update_score() and remove() take one and use it
