@@ -50,6 +50,16 @@ test: deps
 	@$(MAKE) --no-print-directory $(TEST_BUILD)
 	@$(MAKE) --no-print-directory -j1 unit
 	@$(MAKE) --no-print-directory -j1 integration
+	@$(MAKE) --no-print-directory -j1 compat-diff
+
+# Differential test (fuzz/redis_diff.py): the same random commands, right and wrong, to ./tally-server
+# and to redis-server, every reply compared byte for byte. A fixed seed here; any other seed explores more
+# (python3 fuzz/redis_diff.py --episodes 5000 --seed N).
+COMPAT_EPISODES ?= 2000
+COMPAT_SEED ?= 1
+.PHONY: compat-diff
+compat-diff: $(SERVER)
+	python3 fuzz/redis_diff.py --episodes $(COMPAT_EPISODES) --seed $(COMPAT_SEED)
 
 # The sanitizer targets instrument the server and the unit tests; the integration tests drive the
 # instrumented server from the ordinary build of their client (build/integration_tests), which needs
@@ -65,6 +75,7 @@ asan: deps
 	@$(MAKE) --no-print-directory build/integration_tests
 	@$(MAKE) --no-print-directory -j1 $(ASAN_VARS) unit
 	$(call SAN_DRIVER,build-asan)
+	python3 fuzz/redis_diff.py --tally build-asan/tally-server --episodes 500 --seed 2
 
 TSAN_VARS = BUILD=build-tsan OPT=-O1 SAN="-fsanitize=thread"
 # FLUSHALL and SWAPDB hold every shard's lock (1024 by default), past the 64 that TSan's deadlock
