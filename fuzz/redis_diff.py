@@ -464,7 +464,7 @@ class Gen:
         if n == 12:
             return ["KEYS", pick(r, "*", "k*", "k[1-2]", "?2", "\\{*", "{k}*")]
         if n in (13, 14):
-            return ["OBJECT", "ENCODING", k]
+            return ["OBJECT", pick(r, "ENCODING", "ENCODING", "ENCODING", "REFCOUNT", "FREQ", "NOSUCH"), k]
         if n == 15:
             return ["SELECT", pick(r, "0", "0", "0", "1", "x", "16")]
         if n == 16:
@@ -646,7 +646,7 @@ def main():
     if args.tally_port is None or args.redis_port is None:
         workdir = tempfile.mkdtemp(prefix="tally-diff-")
         if args.tally_port is None:
-            started.append(Server("tally", args.tally, workdir))
+            started.append(Server("tally", os.path.abspath(args.tally), workdir))  # it runs in its own dir
             args.tally_port = started[-1].port
         if args.redis_port is None:
             started.append(Server("redis", args.redis, workdir))
