@@ -160,7 +160,9 @@ void copy_value(const Entry* from, Entry* to) {
   }
   char buf[24];
   assign_string(to, string_value(from, buf));
-  to->shape = from->shape;  // Redis's copy keeps the string's encoding
+  to->shape = from->shape;  // Redis's copy keeps the string's encoding, but is never a shared integer
+  if (from->encoding() == Encoding::kInt && from->shape == static_cast<uint32_t>(StringShape::kByValue))
+    to->shape = static_cast<uint32_t>(StringShape::kOwnInt);
 }
 
 }  // namespace
@@ -188,7 +190,7 @@ const char* string_encoding_name(const Entry* e) {
   constexpr std::size_t kRedisEmbstrMax = 44;  // Redis's OBJ_ENCODING_EMBSTR_SIZE_LIMIT
   const auto shape = static_cast<StringShape>(e->shape);
   if (shape == StringShape::kRaw) return "raw";
-  if (e->encoding() == Encoding::kInt && shape == StringShape::kByValue) return "int";
+  if (e->encoding() == Encoding::kInt && shape != StringShape::kNotInt) return "int";
   char buf[24];
   return string_value(e, buf).size() <= kRedisEmbstrMax ? "embstr" : "raw";
 }

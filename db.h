@@ -58,6 +58,7 @@ enum class StringShape : uint8_t {
   kByValue = 0,  // `int` if the value is an int64, else `embstr` up to 44 bytes, else `raw` (SET, INCR, ...)
   kNotInt = 1,   // INCRBYFLOAT's result: Redis keeps a number's text as a string even when integral
   kRaw = 2,      // changed in place (APPEND, SETRANGE): Redis leaves it `raw` whatever it holds
+  kOwnInt = 3,   // an `int` COPY made: Redis's copy of a shared integer (0..9999) is its own object
 };
 
 // What the keyspace needs from an object value type (hash, sorted set). The object lives inside its

@@ -383,6 +383,13 @@ TEST_F(KeysTest, StringEncodingFollowsHowTheValueWasWritten) {
   EXPECT_EQ(encoding("a3"), "raw");
   ExpectOk(Cmd(c(), {"SET", "a3", "12"}));
   EXPECT_EQ(encoding("a3"), "int");
+  // A copy of a shared integer (0..9999) is an int of its own.
+  ExpectInt(Cmd(c(), {"OBJECT", "REFCOUNT", "a3"}), 2147483647);
+  ExpectInt(Cmd(c(), {"COPY", "a3", "a4"}), 1);
+  EXPECT_EQ(encoding("a4"), "int");
+  ExpectInt(Cmd(c(), {"OBJECT", "REFCOUNT", "a4"}), 1);
+  ExpectOk(Cmd(c(), {"RENAME", "a4", "a5"}));
+  ExpectInt(Cmd(c(), {"OBJECT", "REFCOUNT", "a5"}), 1);
 }
 
 }  // namespace
