@@ -378,7 +378,7 @@ int64_t refcount_of(const Config& cfg, const Entry* e) {
                               p == MaxmemoryPolicy::kVolatileLfu || p == MaxmemoryPolicy::kAllkeysLfu;
   if (cfg.maxmemory.load(std::memory_order_relaxed) != 0 && per_key_access) return 1;
   const bool shared = e->value_type() == ValueType::kString && e->encoding() == Encoding::kInt &&
-                      e->shape == static_cast<uint32_t>(StringShape::kByValue) &&
+                      e->string_shape() == StringShape::kByValue &&
                       e->v.integer >= 0 && e->v.integer < kSharedIntegers;
   return shared ? kSharedRefcount : 1;
 }

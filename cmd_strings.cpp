@@ -331,7 +331,7 @@ void cmd_incrbyfloat(Ctx& c) {
   std::string s = format_long_double(v);
   if (e) t.update_string(e, s);  // keeps the TTL
   else e = t.set_string(0, s);
-  e->shape = static_cast<uint32_t>(StringShape::kNotInt);
+  e->set_string_shape(StringShape::kNotInt);
   c.out.bulk(s);
 }
 

@@ -57,7 +57,7 @@ void free_value(Entry* e) {
 
 // Stores `value` as e's string, choosing the encoding. `value` may point into e's own bytes.
 void assign_string(Entry* e, std::string_view value) {
-  e->shape = static_cast<uint32_t>(StringShape::kByValue);
+  e->set_string_shape(StringShape::kByValue);
   int64_t iv;
   if (value.size() <= 20 && parse_int64(value, &iv)) {
     free_value(e);
@@ -160,9 +160,9 @@ void copy_value(const Entry* from, Entry* to) {
   }
   char buf[24];
   assign_string(to, string_value(from, buf));
-  to->shape = from->shape;  // Redis's copy keeps the string's encoding, but is never a shared integer
-  if (from->encoding() == Encoding::kInt && from->shape == static_cast<uint32_t>(StringShape::kByValue))
-    to->shape = static_cast<uint32_t>(StringShape::kOwnInt);
+  // Redis's copy keeps the string's encoding, but is never a shared integer.
+  const bool int_by_value = from->encoding() == Encoding::kInt && from->string_shape() == StringShape::kByValue;
+  to->set_string_shape(int_by_value ? StringShape::kOwnInt : from->string_shape());
 }
 
 }  // namespace
@@ -188,7 +188,7 @@ const char* encoding_name(Encoding enc) {
 
 const char* string_encoding_name(const Entry* e) {
   constexpr std::size_t kRedisEmbstrMax = 44;  // Redis's OBJ_ENCODING_EMBSTR_SIZE_LIMIT
-  const auto shape = static_cast<StringShape>(e->shape);
+  const StringShape shape = e->string_shape();
   if (shape == StringShape::kRaw) return "raw";
   if (e->encoding() == Encoding::kInt && shape != StringShape::kNotInt) return "int";
   char buf[24];
@@ -544,14 +544,14 @@ void Txn::update_string(Entry* e, std::string_view value) {
 void Txn::update_integer(Entry* e, int64_t value) {
   mark(e, db_, kMarkValue);
   free_value(e);
-  e->shape = static_cast<uint32_t>(StringShape::kByValue);
+  e->set_string_shape(StringShape::kByValue);
   e->enc = static_cast<uint32_t>(Encoding::kInt);
   e->v.integer = value;
 }
 
 char* Txn::resize_string(Entry* e, std::size_t len) {
   mark(e, db_, kMarkValue);
-  e->shape = static_cast<uint32_t>(StringShape::kRaw);
+  e->set_string_shape(StringShape::kRaw);
   char buf[24];
   std::string_view old = string_value(e, buf);
   std::size_t keep = std::min(old.size(), len);

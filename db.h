@@ -118,6 +118,8 @@ struct Entry {
   std::string_view key() const { return {reinterpret_cast<const char*>(this + 1), key_len}; }
   ValueType value_type() const { return static_cast<ValueType>(type); }
   Encoding encoding() const { return static_cast<Encoding>(enc); }
+  StringShape string_shape() const { return static_cast<StringShape>(shape); }
+  void set_string_shape(StringShape s) { shape = static_cast<uint32_t>(s); }
   bool has_ttl() const { return node.aux != kNoTtl; }
   // The hash or sorted set held. REQUIRES: value_type() is kHash or kZSet.
   void* object() { return v.object; }
