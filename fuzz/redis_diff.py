@@ -26,6 +26,7 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "bench"))
+from memory import encode  # noqa: E402
 from servers import Server  # noqa: E402
 
 KEYS = ["k1", "k2", "k3", "k4", "{k}5"]
@@ -52,11 +53,8 @@ class Conn:
         self.pos = 0
 
     def call(self, args):
-        out = [b"*%d\r\n" % len(args)]
-        for a in args:
-            b = a if isinstance(a, bytes) else a.encode("latin-1")
-            out.append(b"$%d\r\n%s\r\n" % (len(b), b))
-        self.sock.sendall(b"".join(out))
+        # latin-1: each character of an argument is the one byte it names ("\xff" is 0xff)
+        self.sock.sendall(encode(*(a.encode("latin-1") for a in args)))
         start = self.pos
         value = self._reply()
         raw = self.buf[start:self.pos]
