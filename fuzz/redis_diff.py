@@ -517,8 +517,9 @@ def normalise(cmd, raw, value, table_form, queued=None):
     if name in TABLE_ORDER and table_form and isinstance(value, list):
         return ("unordered", unordered(value, TABLE_ORDER[name]))
     if name == "EXEC" and queued is not None and isinstance(value, list) and len(value) == len(queued):
-        # each command's reply in its own terms (a table's order is not looked up inside a transaction)
-        return ("exec", [normalise(q, None, v, False) for q, v in zip(queued, value)])
+        # each command's reply in its own terms; OBJECT ENCODING cannot be asked inside a transaction,
+        # so an order a hash table may set is compared as a set there
+        return ("exec", [normalise(q, None, v, True) for q, v in zip(queued, value)])
     if name in ("TTL", "EXPIRETIME") and isinstance(value, int) and value > 0:
         return ("about", value, 2)
     if name in ("PTTL", "PEXPIRETIME") and isinstance(value, int) and value > 0:
