@@ -10,6 +10,8 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 #include <map>
 #include <memory>
 
@@ -86,6 +88,10 @@ struct Client {
     std::vector<std::vector<std::string>> queued;
   } multi;
   bool in_exec = false;
+  // WATCH: the keys this client watches (database, key), each also registered in its shard
+  // (Keyspace::watch), and the flag a change to any of them sets from any thread.
+  std::vector<std::pair<int, std::string>> watched;
+  std::atomic<bool> watch_dirty{false};
 
   mutable std::mutex meta_mu;  // guards the strings below
   std::string name, lib_name, lib_ver;

@@ -126,6 +126,7 @@ void cmd_hello(Ctx& c) {
 
 void cmd_reset(Ctx& c) {
   c.client.multi = {};
+  unwatch_all_keys(c.server, c.client);
   c.client.db.store(0);
   c.client.resp.store(2);
   c.out.set_resp(2);

@@ -188,6 +188,9 @@ std::span<const CommandSpec> server_commands();
 std::span<const CommandSpec> hash_commands();
 std::span<const CommandSpec> zset_commands();
 std::span<const CommandSpec> multi_commands();
+// Forgets every key the client watches and clears its dirty flag (UNWATCH; also EXEC, DISCARD,
+// RESET and closing the connection).
+void unwatch_all_keys(ServerState& server, Client& client);
 std::span<const CommandSpec> persist_commands();
 std::span<const CommandSpec> acl_commands();
 

@@ -345,6 +345,8 @@ void Keyspace::reset_stats() {
 void Keyspace::flush_db(int db, bool async) {
   std::vector<HNode*> chains;
   for (auto& s : shards_) s->mu.lock();
+  if (watching())
+    for (auto& s : shards_) touch_emptied(*s, db, -1, command_now_ms());
   for (auto& s : shards_) chains.push_back(drain_slot(s->dbs[db]));
   log_whole(WalOp::kFlushDb, db, 0);
   for (auto& s : shards_) s->mu.unlock();
@@ -355,6 +357,9 @@ void Keyspace::flush_db(int db, bool async) {
 void Keyspace::flush_all(bool async) {
   std::vector<HNode*> chains;
   for (auto& s : shards_) s->mu.lock();
+  if (watching())
+    for (auto& s : shards_)
+      for (int db = 0; db < databases_; ++db) touch_emptied(*s, db, -1, command_now_ms());
   for (auto& s : shards_)
     for (DbSlot& slot : s->dbs) chains.push_back(drain_slot(slot));
   log_whole(WalOp::kFlushAll, 0, 0);
@@ -375,6 +380,12 @@ void Keyspace::free_detached(std::vector<HNode*> chains, bool async) {
 
 void Keyspace::swap_db(int a, int b) {
   for (auto& s : shards_) s->mu.lock();
+  if (watching() && a != b) {
+    for (auto& s : shards_) {
+      touch_emptied(*s, a, b, command_now_ms());
+      touch_emptied(*s, b, a, command_now_ms());
+    }
+  }
   for (auto& s : shards_) swap_slots(*s, a, b);
   log_whole(WalOp::kSwapDb, a, b);
   for (auto& s : shards_) s->mu.unlock();
@@ -388,6 +399,7 @@ std::size_t Keyspace::active_expire(uint32_t index, int64_t now, std::size_t bud
   {
     std::lock_guard lock(sh.mu);
     bool log = logging();
+    bool watched = watching() && !sh.watched.empty();
     for (std::size_t db = 0; db < sh.dbs.size(); ++db) {
       DbSlot& s = sh.dbs[db];
       std::size_t n = 0;
@@ -398,6 +410,7 @@ std::size_t Keyspace::active_expire(uint32_t index, int64_t now, std::size_t bud
           end_record(sh.wal_buf, begin_record(sh.wal_buf, seq, index, static_cast<uint32_t>(db), WalOp::kDel, e->key()));
           sh.note_record(seq);
         }
+        if (watched) touch_watched(sh, static_cast<int>(db), e->key(), false);
         delete_entry(s, e);
         ++n;
       }
@@ -444,10 +457,6 @@ Txn::Txn(Keyspace& ks, int db, std::span<const std::string_view> keys, std::stri
     heap_locked_.resize(keys.size());
     slots_ = heap_slots_.data();
     locked_ = heap_locked_.data();
-    if (log_) {
-      heap_marks_.resize(keys.size());
-      marks_ = heap_marks_.data();
-    }
   }
   for (std::size_t i = 0; i < keys.size(); ++i) {
     uint64_t h = key_hash(keys[i]);
@@ -461,10 +470,20 @@ Txn::Txn(Keyspace& ks, int db, std::span<const std::string_view> keys, std::stri
     locked_count_ = 1;
   }
   for (std::size_t i = 0; i < locked_count_; ++i) ks.shard(locked_[i]).mu.lock();
+  if (ks.watching()) {  // read under the locks: a watch of one of these shards that came first shows
+    for (std::size_t i = 0; i < locked_count_ && !watch_; ++i) watch_ = !ks.shard(locked_[i]).watched.empty();
+  }
+  if (keys.size() > 4 && (log_ || watch_)) {
+    heap_marks_.resize(keys.size());
+    marks_ = heap_marks_.data();
+  }
 }
 
 Txn::~Txn() {
-  if (dirty_) log_changes();
+  if (dirty_) {
+    if (watch_) touch_marked();
+    if (log_) log_changes();
+  }
   for (std::size_t i = locked_count_; i > 0; --i) ks_.shard(locked_[i - 1]).mu.unlock();
   if (seq_) ks_.ring();
 }

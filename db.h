@@ -10,7 +10,7 @@
 // ascending index order (so multi-key commands are atomic and cannot deadlock) and releases them when
 // destroyed. Commands that walk a whole database (KEYS, SCAN, DBSIZE, RANDOMKEY) lock one shard at a
 // time through for_each_shard(). All keyspace changes go through Txn (and the few whole-keyspace
-// functions below): that is where expiry, statistics and (later) the write-ahead log see them.
+// functions below): that is where expiry, statistics, the write-ahead log and WATCH see them.
 //
 // Expiry: an entry with a TTL sits in its DbSlot's heap; the heap position lives in entry->node.aux.
 // Lookups delete an expired entry before anyone can see it (lazy expiry); active_expire() deletes
@@ -27,6 +27,7 @@
 #include <span>
 #include <string_view>
 #include <type_traits>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -165,6 +166,21 @@ inline const Entry* entry_of(const HNode* n) { return owner_of<Entry>(n, offseto
 // REQUIRES: e->value_type() == kString.
 std::string_view string_value(const Entry* e, char (&buf)[24]);
 
+// WATCH (watch.cpp): one client's watch of one key, kept in the key's shard. `dirty` is the
+// client's flag (Client::watch_dirty), set by whichever thread changes the key; `expired`: the key
+// was there but expired when it was watched (Redis's watchedKey.expired), so its deletion alone is
+// no change.
+struct WatchRef {
+  std::atomic<bool>* dirty;
+  int db;
+  bool expired;
+};
+struct WatchKeyHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view key) const { return std::hash<std::string_view>{}(key); }
+};
+using WatchMap = std::unordered_map<std::string, std::vector<WatchRef>, WatchKeyHash, std::equal_to<>>;
+
 // One database's share of one shard.
 struct DbSlot {
   HashTable table;
@@ -196,6 +212,7 @@ class Shard {
     ++wal_records;
   }
   std::atomic<bool> wal_dirty{false};  // set before a seq is taken for this shard; the writer clears it
+  WatchMap watched;  // WATCHed keys of this shard, every database: key -> its watchers
 };
 
 // Told when shards' log buffers gain records (the log writer, wal.h). Called without shard locks.
@@ -308,7 +325,28 @@ class Keyspace {
     if (sink_) sink_->appended();
   }
 
+  // ---- WATCH (watch.cpp) ----
+  // A watch is a registration in the key's shard (Shard::watched); every change to the key, made
+  // under the shard's lock, sets the watchers' dirty flags (touch_watched), as Redis's
+  // signalModifiedKey does. FLUSHDB, FLUSHALL and SWAPDB touch every watched key they change.
+  // Registers `dirty`'s watch of `key` in `db`, noting whether the key is there but expired now.
+  void watch(int db, std::string_view key, std::atomic<bool>* dirty, int64_t now);
+  void unwatch(int db, std::string_view key, const std::atomic<bool>* dirty);
+  // Whether a key watched while it was live has expired since, though not yet been deleted
+  // (Redis's isWatchedKeyExpired, which EXEC checks).
+  bool watched_key_expired(int db, std::string_view key, const std::atomic<bool>* dirty, int64_t now);
+  // Whether any key is watched at all: a relaxed read, safe for a caller that holds the lock of the
+  // shard it will change (watch() counts before it takes that lock).
+  bool watching() const { return watches_.load(std::memory_order_relaxed) > 0; }
+  // Marks the watchers of `key` in `db` dirty after a change; `exists` says whether the key is
+  // there now. REQUIRES: sh.mu held.
+  static void touch_watched(Shard& sh, int db, std::string_view key, bool exists);
+
  private:
+  // FLUSHDB/FLUSHALL (replaced_with < 0) and SWAPDB on one shard: touches the keys watched in
+  // `emptied` that the change affects, as Redis's touchAllWatchedKeysInDb. REQUIRES: sh.mu held,
+  // before the change.
+  void touch_emptied(Shard& sh, int emptied, int replaced_with, int64_t now);
   void free_detached(std::vector<HNode*> chains, bool async);
   // Appends a kFlushDb / kFlushAll / kSwapDb record for every shard. REQUIRES: all locks held.
   void log_whole(WalOp op, int db, int other);
@@ -323,6 +361,7 @@ class Keyspace {
   std::atomic<uint64_t> next_seq_{1};
   std::atomic<bool> grouping_{false};
   bool group_used_ = false;  // a change took the group's number
+  std::atomic<int64_t> watches_{0};  // registrations in every shard's `watched`
 };
 
 // Microseconds and milliseconds since the epoch (CLOCK_REALTIME).
@@ -463,14 +502,17 @@ class Txn {
   std::size_t index_of(const Entry* e) const;  // e must be one of this Txn's keys
   DbSlot& slot_of(const Entry* e, int db) const { return ks_.shard(slots_[index_of(e)].shard).dbs[db]; }
 
-  // Logging: which keys changed how, turned into records when the Txn ends (log_changes).
-  enum Mark : uint8_t { kMarkValue = 1, kMarkTtl = 2 };
+  // Which keys changed how, turned into log records (log_changes) and touches of their watchers
+  // (touch_marked) when the Txn ends; marked only while logging or watched.
+  // kMarkTouch: changed in place (a field record's change), for WATCH only.
+  enum Mark : uint8_t { kMarkValue = 1, kMarkTtl = 2, kMarkTouch = 4 };
   void mark(std::size_t i, int db, uint8_t how) {
-    if (log_) mark_logged(i, db, how);
+    if (log_ || watch_) mark_logged(i, db, how);
   }
   void mark(const Entry* e, int db, uint8_t how) {
-    if (log_) mark_logged(index_of(e), db, how);
+    if (log_ || watch_) mark_logged(index_of(e), db, how);
   }
+  void touch_marked();  // the watchers of every marked key (WATCH)
   void mark_logged(std::size_t i, int db, uint8_t how);
   uint64_t seq();  // this Txn's sequence number, taken on first use
   // Starts a field-level record for key i and returns the buffer to finish it in, or nullptr when
@@ -498,6 +540,7 @@ class Txn {
   uint32_t* locked_;
   std::size_t locked_count_ = 0;
   bool log_ = false;    // the keyspace was logging when the Txn began
+  bool watch_ = false;  // a shard of the Txn had watched keys when it was locked
   bool dirty_ = false;  // something was marked
   uint64_t seq_ = 0;
   uint8_t inline_marks_[4] = {};

@@ -351,6 +351,7 @@ std::string_view oom_check(ServerState& server, Client& client, const Command& c
     if (name == "exec") {
       if (!queued_deny_oom(server, client)) return {};
       client.multi = {};
+      unwatch_all_keys(server, client);
       return err::kExecAbortOom;
     }
     refuse = name != "discard" && name != "quit" && name != "reset";

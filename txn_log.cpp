@@ -1,5 +1,6 @@
 // Txn's half of the write-ahead log (wal.h): which keys a command changed and how, turned into effect
-// records in their shards' log buffers before the Txn releases its locks.
+// records in their shards' log buffers before the Txn releases its locks. The same marks tell
+// WATCH's watchers (watch.cpp) which keys changed.
 #include "db.h"
 
 namespace tally {
@@ -17,7 +18,7 @@ uint64_t Txn::seq() {
 
 void Txn::log_changes() {
   for (std::size_t i = 0; i < keys_.size(); ++i)
-    if (marks_[i]) log_key(i, db_, marks_[i]);
+    if (uint8_t how = marks_[i] & (kMarkValue | kMarkTtl)) log_key(i, db_, how);
   for (const OtherDbMark& m : other_marks_) log_key(m.i, m.db, m.how);
 }
 
@@ -42,7 +43,18 @@ void Txn::log_key(std::size_t i, int db, uint8_t how) {
   sh.note_record(sq);
 }
 
+void Txn::touch_marked() {
+  for (std::size_t i = 0; i < keys_.size(); ++i)
+    if (marks_[i]) Keyspace::touch_watched(ks_.shard(slots_[i].shard), db_, keys_[i], find_raw(i, db_) != nullptr);
+  for (const OtherDbMark& m : other_marks_)
+    Keyspace::touch_watched(ks_.shard(slots_[m.i].shard), m.db, keys_[m.i], find_raw(m.i, m.db) != nullptr);
+}
+
 std::string* Txn::begin_field_record(std::size_t i, WalOp op, std::size_t* start) {
+  if (watch_) {
+    dirty_ = true;
+    marks_[i] |= kMarkTouch;
+  }
   if (!log_ || (marks_[i] & kMarkValue)) return nullptr;
   Shard& sh = ks_.shard(slots_[i].shard);
   uint64_t sq = seq();

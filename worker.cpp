@@ -532,6 +532,7 @@ void Worker::close_client(Client& c) {
   if (c.closed) return;
   if (c.blocked) unpark(c);
   if (c.durable_wait) std::erase(durable_waiters_, &c);
+  if (!c.watched.empty()) unwatch_all_keys(state_, c);  // the shards must not keep pointing at it
   c.closed = true;
   state_.clients.remove(&c);
   epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, c.fd, nullptr);

@@ -226,6 +226,7 @@ void run_one(World& w, const std::vector<std::string>& owned) {
 void restore(World& w) {
   Client& c = w.client;
   c.multi = {};
+  tally::unwatch_all_keys(w.state, c);
   c.in_exec = false;
   c.block = {};
   c.blocked = false;

@@ -1,5 +1,9 @@
-// MULTI / EXEC / DISCARD in-process: queuing, EXECABORT, reply shapes (bytes as redis-server 7.0.15).
+// MULTI / EXEC / DISCARD / WATCH in-process: queuing, EXECABORT, reply shapes (bytes as redis-server
+// 7.0.15), and WATCH's rules for keys that expire (integration_multi_test.cpp has the rest of WATCH).
 #include <gtest/gtest.h>
+
+#include <chrono>
+#include <thread>
 
 #include "cmd_fixture.h"
 
@@ -77,6 +81,122 @@ TEST_F(MultiCmdTest, BlockingPopInsideExecDoesNotWait) {
   EXPECT_EQ(run({"MULTI"}), kOk);
   EXPECT_EQ(run({"BZPOPMIN", "empty", "0"}), "+QUEUED\r\n");
   EXPECT_EQ(run({"EXEC"}), "*1\r\n*-1\r\n");
+}
+
+// A second client, and a key that is stored but expired: no worker runs active expiry here, so it
+// stays until a lookup deletes it.
+class WatchCmdTest : public MultiCmdTest {
+ protected:
+  std::string run_other(std::initializer_list<std::string_view> args) {
+    std::vector<std::string> owned(args.begin(), args.end());
+    std::vector<std::string_view> argv(owned.begin(), owned.end());
+    other_.out.clear();
+    dispatch(state_, other_, argv, state_.workers[0]->cmd.data());
+    return std::string(other_.out.view());
+  }
+  void set_expired(std::string_view db, std::string_view key) {
+    ASSERT_EQ(run_other({"SELECT", db}), kOk);
+    ASSERT_EQ(run_other({"SET", key, "v", "PX", "1"}), kOk);
+    ASSERT_EQ(run_other({"SELECT", "0"}), kOk);
+    std::this_thread::sleep_for(std::chrono::milliseconds(3));
+  }
+  // MULTI, then EXEC's reply.
+  std::string exec() {
+    EXPECT_EQ(run({"MULTI"}), kOk);
+    return run({"EXEC"});
+  }
+  Client other_{2, -1};
+};
+
+TEST_F(WatchCmdTest, NullReplyFollowsTheProtocol) {
+  EXPECT_EQ(run({"WATCH", "k"}), kOk);
+  EXPECT_EQ(run_other({"SET", "k", "v"}), kOk);
+  EXPECT_EQ(exec(), "*-1\r\n");
+  EXPECT_EQ(run({"HELLO", "3"}).substr(0, 1), "%");
+  EXPECT_EQ(run({"WATCH", "k"}), kOk);
+  EXPECT_EQ(run_other({"SET", "k", "w"}), kOk);
+  EXPECT_EQ(exec(), "_\r\n");
+}
+
+// Redis (touchWatchedKey): the deletion of a key that had expired when it was watched changes
+// nothing the watcher saw; writing the key again does.
+TEST_F(WatchCmdTest, AKeyExpiredWhenWatchedChangesOnlyWhenWrittenAgain) {
+  set_expired("0", "k");
+  EXPECT_EQ(run({"WATCH", "k"}), kOk);
+  EXPECT_EQ(run_other({"GET", "k"}), kNil);  // deletes it
+  EXPECT_EQ(exec(), "*0\r\n");
+  set_expired("0", "k");
+  EXPECT_EQ(run({"WATCH", "k"}), kOk);
+  EXPECT_EQ(run_other({"SET", "k", "new"}), kOk);
+  EXPECT_EQ(exec(), "*-1\r\n");
+}
+
+// A key watched live that expires before EXEC fails it, though nothing deleted it (isWatchedKeyExpired).
+TEST_F(WatchCmdTest, AKeyThatExpiresAfterWatchFailsExec) {
+  EXPECT_EQ(run({"SET", "k", "v", "PX", "2"}), kOk);
+  EXPECT_EQ(run({"WATCH", "k"}), kOk);
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  EXPECT_EQ(exec(), "*-1\r\n");
+}
+
+// SWAPDB, as Redis's touchAllWatchedKeysInDb: what the watcher sees after the swap decides.
+TEST_F(WatchCmdTest, SwapdbAndExpiredKeys) {
+  // Absent, replaced by an expired key: still absent to the watcher.
+  set_expired("1", "k");
+  EXPECT_EQ(run({"WATCH", "k"}), kOk);
+  EXPECT_EQ(run_other({"SWAPDB", "0", "1"}), kOk);
+  EXPECT_EQ(exec(), "*0\r\n");
+  EXPECT_EQ(run_other({"FLUSHALL"}), kOk);
+  // Expired, replaced by nothing.
+  set_expired("0", "k");
+  EXPECT_EQ(run({"WATCH", "k"}), kOk);
+  EXPECT_EQ(run_other({"SWAPDB", "0", "1"}), kOk);
+  EXPECT_EQ(exec(), "*0\r\n");
+  EXPECT_EQ(run_other({"FLUSHALL"}), kOk);
+  // Expired, replaced by another expired key.
+  set_expired("0", "k");
+  set_expired("1", "k");
+  EXPECT_EQ(run({"WATCH", "k"}), kOk);
+  EXPECT_EQ(run_other({"SWAPDB", "0", "1"}), kOk);
+  EXPECT_EQ(exec(), "*0\r\n");
+  EXPECT_EQ(run_other({"FLUSHALL"}), kOk);
+  // Expired, replaced by a live key.
+  set_expired("0", "k");
+  EXPECT_EQ(run_other({"SELECT", "1"}), kOk);
+  EXPECT_EQ(run_other({"SET", "k", "live"}), kOk);
+  EXPECT_EQ(run_other({"SELECT", "0"}), kOk);
+  EXPECT_EQ(run({"WATCH", "k"}), kOk);
+  EXPECT_EQ(run_other({"SWAPDB", "0", "1"}), kOk);
+  EXPECT_EQ(exec(), "*-1\r\n");
+  // FLUSHDB deleting a key that was expired when watched: no change either.
+  EXPECT_EQ(run_other({"FLUSHALL"}), kOk);
+  set_expired("0", "k");
+  EXPECT_EQ(run({"WATCH", "k"}), kOk);
+  EXPECT_EQ(run_other({"FLUSHDB"}), kOk);
+  EXPECT_EQ(exec(), "*0\r\n");
+}
+
+// Registrations are per key, database and client, and every way out of a watch removes them.
+TEST_F(WatchCmdTest, RegistrationsAreRemoved) {
+  Keyspace& ks = *state_.keyspace;
+  EXPECT_EQ(run({"WATCH", "a", "b", "a"}), kOk);
+  EXPECT_EQ(run_other({"WATCH", "a"}), kOk);
+  EXPECT_EQ(client_.watched.size(), 2u);
+  EXPECT_TRUE(ks.watching());
+  EXPECT_EQ(run({"UNWATCH"}), kOk);
+  EXPECT_TRUE(client_.watched.empty());
+  EXPECT_TRUE(ks.watching());  // the other client's
+  EXPECT_EQ(run_other({"MULTI"}), kOk);
+  EXPECT_EQ(run_other({"DISCARD"}), kOk);
+  EXPECT_FALSE(ks.watching());
+  for (uint32_t s = 0; s < ks.shard_count(); ++s) EXPECT_TRUE(ks.shard(s).watched.empty());
+  // Once dirty, WATCH registers nothing more (EXEC will fail anyway), as Redis.
+  EXPECT_EQ(run({"WATCH", "a"}), kOk);
+  EXPECT_EQ(run_other({"SET", "a", "1"}), kOk);
+  EXPECT_EQ(run({"WATCH", "c"}), kOk);
+  EXPECT_EQ(client_.watched.size(), 1u);
+  EXPECT_EQ(run({"RESET"}), "+RESET\r\n");
+  EXPECT_FALSE(ks.watching());
 }
 
 }  // namespace
