@@ -115,6 +115,7 @@ class Gen:
 
     def __init__(self, r):
         self.r = r
+        self.pending = []  # the rest of a transaction under way (transaction())
 
     def key(self):
         return self.r.choice(KEYS)
@@ -186,7 +187,23 @@ class Gen:
                 c.append(["CONFIG", "SET", name, r.choice(small)])
         return c
 
+    def transaction(self):
+        """WATCH, a few commands that may change the watched keys (or not), MULTI, a few queued
+        commands, EXEC (or DISCARD): the optimistic-locking shape, whose EXEC fails or runs."""
+        r = self.r
+        c = [["WATCH"] + [self.key() for _ in range(r.randint(1, 2))]]
+        c += [self.single() for _ in range(r.randint(0, 2))]
+        c += [["MULTI"]] + [self.single() for _ in range(r.randint(1, 3))]
+        return c + [["EXEC"] if r.random() < 0.9 else ["DISCARD"]]
+
     def command(self):
+        if not self.pending and self.r.random() < 0.02:
+            self.pending = self.transaction()
+        if self.pending:
+            return self.pending.pop(0)
+        return self.single()
+
+    def single(self):
         fam = self.r.random()
         if fam < 0.28:
             c = self.string_cmd()
@@ -209,10 +226,12 @@ class Gen:
         r, k = self.r, self.key()
         n = r.randint(0, 24)
         if n == 0:
+            # No time already past: SET stores such a key in both servers until their active expiry
+            # runs, and DBSIZE would then compare the two servers' timers (seed 46).
             c = ["SET", k, self.val()]
             for _ in range(r.randint(0, 3)):
                 c += r.choice([["NX"], ["XX"], ["GET"], ["KEEPTTL"], ["EX", self.ttl_s()], ["PX", self.ttl_ms()],
-                               ["EXAT", "4102444800"], ["PXAT", self.r.choice(["4102444800000", "1", "0", "x"])],
+                               ["EXAT", "4102444800"], ["PXAT", self.r.choice(["4102444800000", "0", "x"])],
                                ["EX"], ["BOGUS"]])
             return c
         if n == 1:
@@ -435,7 +454,7 @@ class Gen:
 
     def key_cmd(self):
         r, k = self.r, self.key()
-        n = r.randint(0, 22)
+        n = r.randint(0, 25)
         if n == 0:
             return [pick(r, "DEL", "UNLINK", "EXISTS", "TOUCH")] + [self.key() for _ in range(r.randint(1, 3))]
         if n == 1:
@@ -480,6 +499,10 @@ class Gen:
             return ["UNKNOWNCMD", k]
         if n == 21:
             return ["MULTI"] if r.random() < 0.5 else ["EXEC"]
+        if n in (23, 24):  # the episode's own writes are what a watch sees here
+            return ["WATCH"] + [self.key() for _ in range(r.randint(1, 3))]
+        if n == 25:
+            return ["UNWATCH"]
         return ["DISCARD"]
 
 
@@ -576,6 +599,7 @@ def run_seq(tally, redis, seq):
     range over a skiplist of mixed scores) ends the comparison: the two data sets may part there."""
     for conn in (tally, redis):
         conn.call(["DISCARD"])  # first, or a MULTI left open would queue the rest
+        conn.call(["UNWATCH"])
         conn.call(["HELLO", "2"])
         conn.call(["SELECT", "0"])
         conn.call(["FLUSHALL"])
