@@ -161,7 +161,7 @@ struct ObufSetting {
 };
 
 int client_class(std::string_view name);
-bool parse_memory(std::string_view s, int64_t* out);
+bool parse_memory(std::string_view s, uint64_t* out);
 
 std::string parse_obuf(std::string_view value, std::vector<ObufSetting>* out) {
   std::vector<std::string> parts;
@@ -175,8 +175,12 @@ std::string parse_obuf(std::string_view value, std::vector<ObufSetting>* out) {
   for (std::size_t i = 0; i < parts.size(); i += 4) {
     ObufSetting set{client_class(parts[i]), 0, 0, 0};
     if (set.cls < 0) return "Invalid client class specified in buffer limit configuration.";
-    bool sizes_ok = parse_memory(parts[i + 1], &set.hard);
-    sizes_ok = parse_memory(parts[i + 2], &set.soft) && sizes_ok;
+    uint64_t hard = 0, soft = 0;
+    bool sizes_ok = parse_memory(parts[i + 1], &hard);
+    sizes_ok = parse_memory(parts[i + 2], &soft) && sizes_ok;
+    // Redis keeps the unsigned values; past INT64_MAX (no limit either way) Tally keeps INT64_MAX.
+    set.hard = static_cast<int64_t>(std::min<uint64_t>(hard, INT64_MAX));
+    set.soft = static_cast<int64_t>(std::min<uint64_t>(soft, INT64_MAX));
     char* end = nullptr;
     int seconds = static_cast<int>(std::strtoll(parts[i + 3].c_str(), &end, 10));  // Redis keeps an int
     if (!sizes_ok || seconds < 0 || *end != '\0')
@@ -401,10 +405,14 @@ const Param* find_param(std::string_view name) {
 }
 
 // Redis's memtoull: digits followed by an optional unit (b, k, kb, m, mb, g, gb; any case).
-// An empty number reads as 0, as in Redis.
-bool parse_memory(std::string_view s, int64_t* out) {
+// An empty number reads as 0, as in Redis. Nor does it check for overflow, as Redis does not: the
+// digits saturate at 2^64 - 1 (its strtoull) and the unit's product wraps, so a value too big reads
+// as some number that the caller's range check refuses (or, wrapped, accepts, as Redis would).
+// More than 127 digits do not fit Redis's buffer and are no memory value.
+bool parse_memory(std::string_view s, uint64_t* out) {
   std::size_t digits = 0;
   while (digits < s.size() && std::isdigit(static_cast<unsigned char>(s[digits]))) ++digits;
+  if (digits >= 128) return false;
   std::string_view unit = s.substr(digits);
   uint64_t mul;
   if (unit.empty() || iequal(unit, "b")) mul = 1;
@@ -417,11 +425,10 @@ bool parse_memory(std::string_view s, int64_t* out) {
   else return false;
   uint64_t v = 0;
   for (std::size_t i = 0; i < digits; ++i) {
-    if (v > (UINT64_MAX - 9) / 10) return false;
-    v = v * 10 + static_cast<uint64_t>(s[i] - '0');
+    uint64_t d = static_cast<uint64_t>(s[i] - '0');
+    v = v > (UINT64_MAX - d) / 10 ? UINT64_MAX : v * 10 + d;
   }
-  if (v != 0 && mul > static_cast<uint64_t>(INT64_MAX) / v) return false;
-  *out = static_cast<int64_t>(v * mul);
+  *out = v * mul;
   return true;
 }
 
@@ -448,9 +455,14 @@ std::string parse_number(const Param& p, std::string_view value, int64_t* v) {
       for (std::size_t i = 0; i < p.names.size(); ++i) msg += (i ? ", " : "") + std::string(p.names[i].name);
       return msg;
     }
-    case Kind::kMemory:
-      if (!parse_memory(value, v)) return "argument must be a memory value";
+    case Kind::kMemory: {
+      uint64_t bytes;
+      if (!parse_memory(value, &bytes)) return "argument must be a memory value";
+      // Redis range-checks the unsigned value: past INT64_MAX it is beyond every memory setting's
+      // bounds (all of them start at 0 or more), which -1 is too.
+      *v = bytes > static_cast<uint64_t>(INT64_MAX) ? -1 : static_cast<int64_t>(bytes);
       break;
+    }
     case Kind::kOctal: {  // as Redis: strtoll in base 8, which takes a sign and leading blanks
       std::string s(value);
       char* end = nullptr;

@@ -207,12 +207,14 @@ class Gen:
         fam = self.r.random()
         if fam < 0.28:
             c = self.string_cmd()
-        elif fam < 0.48:
+        elif fam < 0.47:
             c = self.hash_cmd()
-        elif fam < 0.80:
+        elif fam < 0.77:
             c = self.zset_cmd()
-        else:
+        elif fam < 0.95:
             c = self.key_cmd()
+        else:
+            c = self.conn_cmd()
         # Not for a blocking pop (an added argument becomes its timeout, and 0 waits forever), nor for
         # HRANDFIELD and ZRANDMEMBER (without their count they pick at random).
         fixed = c[0].startswith("BZ") or c[0] in ("HRANDFIELD", "ZRANDMEMBER")
@@ -221,6 +223,33 @@ class Gen:
         if self.r.random() < 0.3:  # command names are case-insensitive
             c[0] = c[0].lower()
         return c
+
+    def conn_cmd(self):
+        """Connection and server commands whose replies do not depend on the server's identity,
+        clock or memory: what COMMAND GETKEYS and ACL DRYRUN make of the other families' commands
+        (well-formed or not), CONFIG SET/GET of the settings that CONFIGS resets, names, AUTH."""
+        r = self.r
+        n = r.randint(0, 11)
+        if n in (0, 1):
+            return ["COMMAND", "GETKEYS"] + self.single()
+        if n == 2:
+            return ["ACL", "DRYRUN", pick(r, "default", "default", "nosuch")] + self.single()
+        if n in (3, 4):
+            name, good, bad = r.choice(CONFIGS)
+            return ["CONFIG", "SET", name, r.choice(good + bad)]
+        if n == 5:
+            return ["CONFIG", "GET", r.choice(CONFIGS)[0]]
+        if n == 6:
+            return ["CLIENT", "SETNAME", pick(r, "app", "", "with space", "x\ny", "n\x00ul", "a" * 300)]
+        if n == 7:
+            return ["CLIENT", pick(r, "GETNAME", "NO-EVICT", "BOGUS")] + r.choice([[], ["on"], ["off"], ["x"]])
+        if n == 8:
+            return ["ECHO"] + r.choice([[self.val()], [], ["a", "b"]])
+        if n == 9:
+            return ["AUTH"] + r.choice([["pw"], ["default", "pw"], ["nosuch", "pw"], ["a", "b", "c"]])
+        if n == 10:
+            return ["ACL", pick(r, "WHOAMI", "USERS", "CAT", "BOGUS")]
+        return ["RESET"]
 
     def string_cmd(self):
         r, k = self.r, self.key()
@@ -558,8 +587,18 @@ def agree(a, b):
     return a == b
 
 
+# Settings conn_cmd may change: name, good values, bad values (the first good one is the default).
+CONFIGS = [("hz", ["10", "1", "500", "100"], ["0", "501", "x", "-1", "1e1", ""]),
+           ("maxmemory-policy", ["noeviction", "allkeys-lru", "volatile-ttl", "ALLKEYS-RANDOM"], ["bogus", ""]),
+           ("maxmemory-samples", ["5", "1", "64"], ["0", "65", "x"]),
+           ("lfu-log-factor", ["10", "0", "255"], ["-1", "x"]),
+           ("timeout", ["0", "3600"], ["-1", "x", "1.5"]),
+           ("acllog-max-len", ["128", "0", "5"], ["-1", "x"]),
+           ("hash-max-ziplist-entries", ["512", "1", "0"], ["-1", "x"]),
+           ("zset-max-ziplist-value", ["64", "0", "3"], ["-1", "99999999999999999999"])]
 DEFAULTS = [("hash-max-listpack-entries", "512"), ("hash-max-listpack-value", "64"),
-            ("zset-max-listpack-entries", "128"), ("zset-max-listpack-value", "64")]
+            ("zset-max-listpack-entries", "128"), ("zset-max-listpack-value", "64")] + \
+           [(name, good[0]) for name, good, _ in CONFIGS]
 
 
 def table_form(redis, cmd):
@@ -600,6 +639,8 @@ def run_seq(tally, redis, seq):
     for conn in (tally, redis):
         conn.call(["DISCARD"])  # first, or a MULTI left open would queue the rest
         conn.call(["UNWATCH"])
+        conn.call(["CLIENT", "SETNAME", ""])
+        conn.call(["CLIENT", "NO-EVICT", "off"])
         conn.call(["HELLO", "2"])
         conn.call(["SELECT", "0"])
         conn.call(["FLUSHALL"])

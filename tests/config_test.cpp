@@ -347,12 +347,24 @@ TEST(ConfigTest, SetErrorsMatchRedis) {
             pre + "'appendfsync') - argument(s) must be one of the following: everysec, always, no");
   EXPECT_EQ(config_set(&cfg, "proto-max-bulk-len", "10"),
             pre + "'proto-max-bulk-len') - argument must be between 1048576 and 9223372036854775807 inclusive");
+  // Sizes overflow as in Redis's memtoull (found by fuzz/redis_diff.py, seed 50): the digits saturate
+  // and the range check refuses them; the unit's product wraps; 128 digits are no number at all.
+  EXPECT_EQ(config_set(&cfg, "zset-max-ziplist-value", "99999999999999999999"),
+            pre + "'zset-max-ziplist-value') - argument must be between 0 and 9223372036854775807 inclusive");
+  EXPECT_EQ(config_set(&cfg, "proto-max-bulk-len", "99999999999999999999kb"),
+            pre + "'proto-max-bulk-len') - argument must be between 1048576 and 9223372036854775807 inclusive");
+  EXPECT_EQ(config_set(&cfg, "hash-max-listpack-value", std::string(128, '1')),
+            pre + "'hash-max-listpack-value') - argument must be a memory value");
+  EXPECT_EQ(config_set(&cfg, "hash-max-listpack-value", std::string(127, '1')),
+            pre + "'hash-max-listpack-value') - argument must be between 0 and 9223372036854775807 inclusive");
   EXPECT_EQ(config_set(&cfg, "save", "abc"), pre + "'save') - Invalid save parameters");
   EXPECT_EQ(config_set(&cfg, "save", "900"), pre + "'save') - Invalid save parameters");
   // Nothing changed.
   EXPECT_EQ(cfg.maxclients.load(), 10000);
   EXPECT_EQ(cfg.maxmemory.load(), 0);
   EXPECT_EQ(cfg.save, "");
+  EXPECT_EQ(config_set(&cfg, "maxmemory", "17179869185gb"), "");  // 2^64 + 1 GiB, wrapped
+  EXPECT_EQ(cfg.maxmemory.load(), 1073741824);
 }
 
 // The tls-* settings: Redis 7.0's names, defaults and value checks; the files are read once at start.
