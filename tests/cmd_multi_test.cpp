@@ -139,41 +139,37 @@ TEST_F(WatchCmdTest, AKeyThatExpiresAfterWatchFailsExec) {
   EXPECT_EQ(exec(), "*-1\r\n");
 }
 
-// SWAPDB, as Redis's touchAllWatchedKeysInDb: what the watcher sees after the swap decides.
-TEST_F(WatchCmdTest, SwapdbAndExpiredKeys) {
-  // Absent, replaced by an expired key: still absent to the watcher.
-  set_expired("1", "k");
-  EXPECT_EQ(run({"WATCH", "k"}), kOk);
-  EXPECT_EQ(run_other({"SWAPDB", "0", "1"}), kOk);
-  EXPECT_EQ(exec(), "*0\r\n");
-  EXPECT_EQ(run_other({"FLUSHALL"}), kOk);
-  // Expired, replaced by nothing.
-  set_expired("0", "k");
-  EXPECT_EQ(run({"WATCH", "k"}), kOk);
-  EXPECT_EQ(run_other({"SWAPDB", "0", "1"}), kOk);
-  EXPECT_EQ(exec(), "*0\r\n");
-  EXPECT_EQ(run_other({"FLUSHALL"}), kOk);
-  // Expired, replaced by another expired key.
-  set_expired("0", "k");
-  set_expired("1", "k");
-  EXPECT_EQ(run({"WATCH", "k"}), kOk);
-  EXPECT_EQ(run_other({"SWAPDB", "0", "1"}), kOk);
-  EXPECT_EQ(exec(), "*0\r\n");
-  EXPECT_EQ(run_other({"FLUSHALL"}), kOk);
-  // Expired, replaced by a live key.
-  set_expired("0", "k");
-  EXPECT_EQ(run_other({"SELECT", "1"}), kOk);
-  EXPECT_EQ(run_other({"SET", "k", "live"}), kOk);
-  EXPECT_EQ(run_other({"SELECT", "0"}), kOk);
-  EXPECT_EQ(run({"WATCH", "k"}), kOk);
-  EXPECT_EQ(run_other({"SWAPDB", "0", "1"}), kOk);
-  EXPECT_EQ(exec(), "*-1\r\n");
-  // FLUSHDB deleting a key that was expired when watched: no change either.
-  EXPECT_EQ(run_other({"FLUSHALL"}), kOk);
-  set_expired("0", "k");
-  EXPECT_EQ(run({"WATCH", "k"}), kOk);
-  EXPECT_EQ(run_other({"FLUSHDB"}), kOk);
-  EXPECT_EQ(exec(), "*0\r\n");
+// SWAPDB, as Redis's touchAllWatchedKeysInDb: what the watcher sees after the swap decides. And
+// FLUSHDB deleting a key that was expired when watched is no change either.
+TEST_F(WatchCmdTest, SwapdbFlushdbAndExpiredKeys) {
+  struct Case {
+    const char* what;
+    bool expired_in_0, expired_in_1, live_in_1;
+    const char* change;
+    const char* exec;
+  };
+  const Case cases[] = {
+      {"absent, replaced by an expired key", false, true, false, "SWAPDB", "*0\r\n"},
+      {"expired, replaced by nothing", true, false, false, "SWAPDB", "*0\r\n"},
+      {"expired, replaced by an expired key", true, true, false, "SWAPDB", "*0\r\n"},
+      {"expired, replaced by a live key", true, false, true, "SWAPDB", "*-1\r\n"},
+      {"expired, flushed", true, false, false, "FLUSHDB", "*0\r\n"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.what);
+    ASSERT_EQ(run_other({"FLUSHALL"}), kOk);
+    if (c.expired_in_0) set_expired("0", "k");
+    if (c.expired_in_1) set_expired("1", "k");
+    if (c.live_in_1) {
+      ASSERT_EQ(run_other({"SELECT", "1"}), kOk);
+      ASSERT_EQ(run_other({"SET", "k", "live"}), kOk);
+      ASSERT_EQ(run_other({"SELECT", "0"}), kOk);
+    }
+    EXPECT_EQ(run({"WATCH", "k"}), kOk);
+    if (std::string_view(c.change) == "SWAPDB") EXPECT_EQ(run_other({"SWAPDB", "0", "1"}), kOk);
+    else EXPECT_EQ(run_other({"FLUSHDB"}), kOk);
+    EXPECT_EQ(exec(), c.exec);
+  }
 }
 
 // Registrations are per key, database and client, and every way out of a watch removes them.
