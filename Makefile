@@ -51,6 +51,7 @@ test: deps
 	@$(MAKE) --no-print-directory -j1 unit
 	@$(MAKE) --no-print-directory -j1 integration
 	@$(MAKE) --no-print-directory -j1 compat-diff
+	@$(MAKE) --no-print-directory -j1 redis-py
 
 # Differential test (fuzz/redis_diff.py): the same random commands, right and wrong, to ./tally-server
 # and to redis-server, every reply compared byte for byte. A fixed seed here; any other seed explores more
@@ -60,6 +61,12 @@ COMPAT_SEED ?= 1
 .PHONY: compat-diff
 compat-diff: $(SERVER)
 	python3 fuzz/redis_diff.py --episodes $(COMPAT_EPISODES) --seed $(COMPAT_SEED)
+
+# redis-py (Debian's python3-redis 4.3.4) against the real binary: the calls shared/COMPAT.md lists and
+# its transaction() check-and-set helper (tests/redis_py_test.py; it passes against redis-server too).
+.PHONY: redis-py
+redis-py: $(SERVER)
+	TALLY_SERVER=$(abspath $(SERVER)) /usr/bin/python3 tests/redis_py_test.py
 
 # The sanitizer targets instrument the server and the unit tests; the integration tests drive the
 # instrumented server from the ordinary build of their client (build/integration_tests), which needs
@@ -76,6 +83,7 @@ asan: deps
 	@$(MAKE) --no-print-directory -j1 $(ASAN_VARS) unit
 	$(call SAN_DRIVER,build-asan)
 	python3 fuzz/redis_diff.py --tally build-asan/tally-server --episodes 500 --seed 2
+	TALLY_SERVER=$(abspath build-asan)/tally-server /usr/bin/python3 tests/redis_py_test.py
 
 TSAN_VARS = BUILD=build-tsan OPT=-O1 SAN="-fsanitize=thread"
 # FLUSHALL and SWAPDB hold every shard's lock (1024 by default), past the 64 that TSan's deadlock

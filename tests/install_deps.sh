@@ -10,6 +10,9 @@ command -v openssl >/dev/null 2>&1 || need+=(openssl)
 command -v redis-cli >/dev/null 2>&1 || need+=(redis-tools)
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 command -v python3 >/dev/null 2>&1 || need+=(python3)
+# tests/redis_py_test.py runs Debian's redis-py under Debian's own python3
+[ -x /usr/bin/python3 ] || need+=(python3)
+[ -d /usr/lib/python3/dist-packages/redis ] || need+=(python3-redis)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ]; then
   echo "installing test dependencies: ${need[*]}"
