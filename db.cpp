@@ -16,11 +16,6 @@
 namespace tally {
 namespace {
 
-bool key_equals(const HNode* n, std::string_view key) {
-  const Entry* e = entry_of(n);
-  return e->key_len == key.size() && std::memcmp(e->key().data(), key.data(), key.size()) == 0;
-}
-
 void* xmalloc(std::size_t n) {
   void* p = std::malloc(n);
   if (!p) throw std::bad_alloc();
@@ -490,12 +485,7 @@ Txn::~Txn() {
 
 DbSlot& Txn::slot(std::size_t i, int db) { return ks_.shard(slots_[i].shard).dbs[db]; }
 
-Entry* Txn::find_raw(std::size_t i, int db) {
-  std::string_view key = keys_[i];
-  HNode* n = slot(i, db).table.find(static_cast<uint32_t>(slots_[i].hash),
-                                    [key](const HNode* node) { return key_equals(node, key); });
-  return n ? entry_of(n) : nullptr;
-}
+Entry* Txn::find_raw(std::size_t i, int db) { return slot(i, db).find(keys_[i], slots_[i].hash); }
 
 Entry* Txn::lookup(std::size_t i, int db, Access access) {
   Shard& sh = ks_.shard(slots_[i].shard);

@@ -19,6 +19,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <atomic>
 #include <memory>
 #include <mutex>
@@ -189,6 +190,14 @@ struct DbSlot {
 
   // Expiry of e (an entry of this slot): absolute ms, or -1 if none.
   int64_t expiry_of(const Entry* e) const { return e->has_ttl() ? ttl.when(e->node.aux) : -1; }
+  // The entry stored for `key`, whose hash_bytes() hash is `hash`, expired or not.
+  Entry* find(std::string_view key, uint64_t hash) {
+    HNode* n = table.find(static_cast<uint32_t>(hash), [key](const HNode* node) {
+      const Entry* e = entry_of(node);
+      return e->key_len == key.size() && std::memcmp(e->key().data(), key.data(), key.size()) == 0;
+    });
+    return n ? entry_of(n) : nullptr;
+  }
 };
 
 class Shard {

@@ -3,7 +3,6 @@
 // EXEC fail, except the deletion of a key that had already expired when it was watched; FLUSHDB,
 // FLUSHALL and SWAPDB count as changes to the watched keys they empty or replace.
 #include <algorithm>
-#include <cstring>
 
 #include "db.h"
 #include "hashtable.h"
@@ -11,39 +10,28 @@
 namespace tally {
 namespace {
 
-// The entry stored for `key` in `slot`, expired or not.
-const Entry* stored(DbSlot& slot, std::string_view key) {
-  uint64_t h = hash_bytes(key.data(), key.size());
-  const HNode* n = slot.table.find(static_cast<uint32_t>(h), [key](const HNode* node) {
-    const Entry* e = entry_of(node);
-    return e->key_len == key.size() && std::memcmp(e->key().data(), key.data(), key.size()) == 0;
-  });
-  return n ? entry_of(n) : nullptr;
-}
-
 // Redis's keyIsExpired: the key is stored and its time has passed.
-bool stored_but_expired(DbSlot& slot, std::string_view key, int64_t now) {
-  const Entry* e = stored(slot, key);
+bool stored_but_expired(DbSlot& slot, std::string_view key, uint64_t hash, int64_t now) {
+  const Entry* e = slot.find(key, hash);
   return e && e->has_ttl() && past_expiry(slot.ttl.when(e->node.aux), now);
 }
 
-Shard& shard_for(Keyspace& ks, std::string_view key) {
-  return ks.shard(ks.shard_of(hash_bytes(key.data(), key.size())));
-}
+uint64_t hash_of(std::string_view key) { return hash_bytes(key.data(), key.size()); }
 
 }  // namespace
 
 void Keyspace::watch(int db, std::string_view key, std::atomic<bool>* dirty, int64_t now) {
-  Shard& sh = shard_for(*this, key);
+  const uint64_t hash = hash_of(key);
+  Shard& sh = shard(shard_of(hash));
   watches_.fetch_add(1);  // before the lock: a Txn that locks the shard after us sees it (watching())
   std::lock_guard lock(sh.mu);
   auto it = sh.watched.find(key);
   if (it == sh.watched.end()) it = sh.watched.emplace(std::string(key), std::vector<WatchRef>{}).first;
-  it->second.push_back({dirty, db, stored_but_expired(sh.dbs[static_cast<std::size_t>(db)], key, now)});
+  it->second.push_back({dirty, db, stored_but_expired(sh.dbs[static_cast<std::size_t>(db)], key, hash, now)});
 }
 
 void Keyspace::unwatch(int db, std::string_view key, const std::atomic<bool>* dirty) {
-  Shard& sh = shard_for(*this, key);
+  Shard& sh = shard(shard_of(hash_of(key)));
   std::lock_guard lock(sh.mu);
   auto it = sh.watched.find(key);
   if (it == sh.watched.end()) return;
@@ -56,13 +44,14 @@ void Keyspace::unwatch(int db, std::string_view key, const std::atomic<bool>* di
 }
 
 bool Keyspace::watched_key_expired(int db, std::string_view key, const std::atomic<bool>* dirty, int64_t now) {
-  Shard& sh = shard_for(*this, key);
+  const uint64_t hash = hash_of(key);
+  Shard& sh = shard(shard_of(hash));
   std::lock_guard lock(sh.mu);
   auto it = sh.watched.find(key);
   if (it == sh.watched.end()) return false;
   for (const WatchRef& r : it->second)
     if (r.dirty == dirty && r.db == db)
-      return !r.expired && stored_but_expired(sh.dbs[static_cast<std::size_t>(db)], key, now);
+      return !r.expired && stored_but_expired(sh.dbs[static_cast<std::size_t>(db)], key, hash, now);
   return false;
 }
 
@@ -82,10 +71,11 @@ void Keyspace::touch_watched(Shard& sh, int db, std::string_view key, bool exist
 
 void Keyspace::touch_emptied(Shard& sh, int emptied, int replaced_with, int64_t now) {
   DbSlot& from = sh.dbs[static_cast<std::size_t>(emptied)];
+  DbSlot* other = replaced_with >= 0 ? &sh.dbs[static_cast<std::size_t>(replaced_with)] : nullptr;
   for (auto& [key, refs] : sh.watched) {
-    bool in_emptied = stored(from, key) != nullptr;
-    DbSlot* other = replaced_with >= 0 ? &sh.dbs[static_cast<std::size_t>(replaced_with)] : nullptr;
-    bool in_other = other && stored(*other, key) != nullptr;
+    const uint64_t hash = hash_of(key);
+    bool in_emptied = from.find(key, hash) != nullptr;
+    bool in_other = other && other->find(key, hash) != nullptr;
     if (!in_emptied && !in_other) continue;
     for (WatchRef& r : refs) {
       if (r.db != emptied) continue;
@@ -94,8 +84,8 @@ void Keyspace::touch_emptied(Shard& sh, int emptied, int replaced_with, int64_t 
           r.expired = false;
           continue;
         }
-        if (stored_but_expired(*other, key, now)) continue;  // expired before and after
-      } else if (!in_emptied && stored_but_expired(*other, key, now)) {
+        if (stored_but_expired(*other, key, hash, now)) continue;  // expired before and after
+      } else if (!in_emptied && stored_but_expired(*other, key, hash, now)) {
         r.expired = true;  // nothing replaced by an expired key
         continue;
       }
