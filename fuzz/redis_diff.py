@@ -655,7 +655,7 @@ def run_seq(tally, redis, seq):
         ran = None
         if name == "MULTI" and ra == b"+OK\r\n":
             queued = []
-        elif name in ("EXEC", "DISCARD"):
+        elif name in ("EXEC", "DISCARD", "RESET"):  # RESET leaves a MULTI too
             ran, queued = queued, None
         elif queued is not None and ra == b"+QUEUED\r\n":
             queued.append(cmd)
